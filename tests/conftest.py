@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from uqgenomics.datasets import make_regulatory_sequences
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Tiny CNN: keeps every fit in the unit tests to a fraction of a second.
+TINY_CNN = dict(
+    network="cnn",
+    network__filters=(8,),
+    network__kernel_sizes=(7,),
+    network__dense_units=(8,),
+    batch_size=32,
+    max_epochs=4,
+    random_state=0,
+)
+
+
+def pytest_runtest_setup(item):
+    if "gpu" in item.keywords and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    if "shared_data" in item.keywords and not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (it sits beside the project)")
+
+
+@pytest.fixture(scope="session")
+def sequences():
+    """(X_train, y_train, X_test, y_test): 240 / 120 simulated 40 bp sequences."""
+    X, y = make_regulatory_sequences(360, length=40, random_state=0)
+    return X[:240], y[:240], X[240:], y[240:]

@@ -1,0 +1,301 @@
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from uqgenomics import EnsembleRegressor, UncertaintyResult, one_hot_encode
+
+from .conftest import TINY_CNN
+
+
+@pytest.fixture(scope="module")
+def fitted(sequences):
+    X, y, _, _ = sequences
+    return EnsembleRegressor(n_estimators=3, **TINY_CNN).fit(X, y)
+
+
+def test_predict_shapes_and_dtypes(fitted, sequences):
+    X_test = sequences[2]
+    mean = fitted.predict(X_test)
+    assert mean.shape == (len(X_test),) and mean.dtype == np.float64
+    mean2, std = fitted.predict(X_test, return_std=True)
+    np.testing.assert_array_equal(mean, mean2)
+    result = fitted.predict_uncertainty(X_test)
+    assert isinstance(result, UncertaintyResult)
+    for part in (result.mean, result.epistemic, result.aleatoric, result.total):
+        assert part.shape == (len(X_test),) and part.dtype == np.float64
+    np.testing.assert_array_equal(result.aleatoric, 0)
+    np.testing.assert_allclose(std, result.total)
+    np.testing.assert_allclose(result.total, result.epistemic)
+    assert (result.epistemic > 0).all()
+
+
+def test_members_give_mean_and_population_std(fitted, sequences):
+    X_test = sequences[2]
+    members = fitted.predict_members(X_test)
+    assert members.shape == (3, len(X_test))
+    result = fitted.predict_uncertainty(X_test)
+    np.testing.assert_allclose(result.mean, members.mean(0))
+    np.testing.assert_allclose(result.epistemic, members.std(0, ddof=0))
+    # members really differ: distinct seeds
+    assert len(set(fitted.seeds_)) == 3
+    assert not np.allclose(members[0], members[1])
+
+
+@pytest.mark.parametrize("y_shape", [(-1, 1), (-1, 2)])
+def test_multi_task_targets(sequences, y_shape):
+    X, y, X_test, _ = sequences
+    Y = np.column_stack([y, -y])[:, : y_shape[1]]
+    model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, Y)
+    assert model.n_tasks_ == Y.shape[1]
+    assert model.predict(X_test).shape == (len(X_test), Y.shape[1])
+    assert model.predict_members(X_test).shape == (2, len(X_test), Y.shape[1])
+    assert model.predict_uncertainty(X_test).total.shape == (len(X_test), Y.shape[1])
+
+
+def test_random_state_gives_identical_results(sequences):
+    X, y, X_test, _ = sequences
+    a = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y).predict_members(X_test)
+    b = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y).predict_members(X_test)
+    np.testing.assert_array_equal(a, b)
+    other = dict(TINY_CNN, random_state=1)
+    c = EnsembleRegressor(n_estimators=2, **other).fit(X, y).predict_members(X_test)
+    assert not np.allclose(a, c)
+
+
+def test_global_torch_rng_is_left_alone(sequences):
+    X, y, _, _ = sequences
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    EnsembleRegressor(n_estimators=1, **TINY_CNN).fit(X, y)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_parallel_members_match_sequential(sequences):
+    # Same seeds per member whatever n_jobs; joblib workers run one torch
+    # thread each, so sums are ordered differently and results agree to
+    # float rounding accumulated over training, not bit for bit.
+    X, y, X_test, _ = sequences
+    seq = EnsembleRegressor(n_estimators=2, n_jobs=1, **TINY_CNN).fit(X, y)
+    par = EnsembleRegressor(n_estimators=2, n_jobs=2, **TINY_CNN).fit(X, y)
+    np.testing.assert_array_equal(seq.seeds_, par.seeds_)
+    np.testing.assert_allclose(seq.predict_members(X_test), par.predict_members(X_test),
+                               atol=2e-2)
+
+
+def test_input_kinds_agree(fitted, sequences):
+    X_test = sequences[2]
+    as_list = fitted.predict(list(X_test))
+    np.testing.assert_array_equal(as_list, fitted.predict(X_test))
+    np.testing.assert_array_equal(as_list, fitted.predict(one_hot_encode(X_test)))
+    np.testing.assert_array_equal(as_list, fitted.predict(np.asarray(X_test, dtype=object)))
+
+
+def test_feature_input_with_mlp():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)).astype(np.float64)
+    y = X[:, 0] * 2 + X[:, 1]
+    model = EnsembleRegressor("mlp", n_estimators=2, max_epochs=30, random_state=0).fit(X, y)
+    assert model.n_features_in_ == 5 and model.input_shape_ == (5,)
+    assert np.corrcoef(model.predict(X), y)[0, 1] > 0.9
+
+
+def test_sequence_fit_does_not_set_n_features_in(fitted):
+    # MAPIE probes predict(np.zeros((1, n_features_in_))) when the attribute exists
+    assert not hasattr(fitted, "n_features_in_")
+    assert fitted.input_shape_ == (40, 4)
+
+
+def test_training_configuration_reaches_skorch(sequences):
+    X, y, _, _ = sequences
+    model = EnsembleRegressor(
+        n_estimators=1, optimizer=torch.optim.AdamW, optimizer__weight_decay=0.05,
+        patience=3, lr_patience=2, lr_factor=0.5, lr=3e-3, **TINY_CNN,
+    ).fit(X, y)
+    net = model.estimators_[0]
+    assert isinstance(net.optimizer_, torch.optim.AdamW)
+    assert net.optimizer_.param_groups[0]["weight_decay"] == 0.05
+    callbacks = dict(net.callbacks_)
+    assert callbacks["early_stopping"].patience == 3 and callbacks["early_stopping"].load_best
+    scheduler = callbacks["lr_plateau"]
+    assert scheduler.kwargs == {"factor": 0.5, "patience": 2}
+    assert "valid_loss" in net.history[-1]
+
+
+def test_early_stopping_restores_best_epoch(sequences):
+    X, _, _, _ = sequences
+    noise = np.random.RandomState(0).normal(size=len(X))  # nothing to learn
+    params = dict(TINY_CNN, max_epochs=60)
+    model = EnsembleRegressor(n_estimators=1, patience=3, lr=1e-2, **params).fit(X, noise)
+    history = model.estimators_[0].history
+    assert len(history) < 60
+    best = int(np.argmin(history[:, "valid_loss"]))
+    assert len(history) == best + 1 + 3
+
+
+def test_validation_options(sequences):
+    X, y, X_test, y_test = sequences
+    no_valid = EnsembleRegressor(n_estimators=1, validation_fraction=None, **TINY_CNN).fit(X, y)
+    history = no_valid.estimators_[0].history
+    assert len(history) == TINY_CNN["max_epochs"] and "valid_loss" not in history[-1]
+    explicit = EnsembleRegressor(n_estimators=1, **TINY_CNN).fit(
+        X, y, validation_data=(X_test, y_test)
+    )
+    assert explicit.estimators_[0].history[-1, "valid_batch_count"] == 4  # 120 / 32
+    with pytest.raises(ValueError, match="validation_fraction"):
+        EnsembleRegressor(validation_fraction=1.5, **TINY_CNN).fit(X, y)
+    with pytest.raises(ValueError, match="validation_data"):
+        EnsembleRegressor(**TINY_CNN).fit(
+            X, y, validation_data=(one_hot_encode(X_test)[:, :20], y_test)
+        )
+
+
+def test_bootstrap_changes_members(sequences):
+    X, y, X_test, _ = sequences
+    plain = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    boot = EnsembleRegressor(n_estimators=2, bootstrap=True, **TINY_CNN).fit(X, y)
+    np.testing.assert_array_equal(plain.seeds_, boot.seeds_)
+    assert not np.allclose(plain.predict_members(X_test), boot.predict_members(X_test))
+
+
+def test_batchnorm_remainder_of_one_sample(sequences):
+    X, y, _, _ = sequences
+    # 33 training samples with batch 32 leaves a batch of 1, which BatchNorm rejects.
+    EnsembleRegressor(n_estimators=1, validation_fraction=None, **TINY_CNN).fit(X[:33], y[:33])
+
+
+def test_verbose_prints_epoch_losses(sequences, capsys):
+    X, y, _, _ = sequences
+    EnsembleRegressor(n_estimators=1, verbose=1, **dict(TINY_CNN, max_epochs=2)).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "valid_loss" in out
+
+
+def test_routed_parameters_and_clone():
+    model = EnsembleRegressor(n_estimators=2, network__filters=(4,), optimizer__betas=(0.8, 0.9))
+    params = model.get_params()
+    assert params["network__filters"] == (4,) and params["optimizer__betas"] == (0.8, 0.9)
+    cloned = clone(model)
+    assert cloned.get_params() == params
+    cloned.set_params(network__filters=(16,), lr=0.5)
+    assert cloned.network__filters == (16,) and cloned.lr == 0.5
+    assert "network__filters=(4,)" in repr(model)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'filters'"):
+        EnsembleRegressor(filters=3)
+
+
+def test_network_parameters_reach_the_network(sequences):
+    X, y, _, _ = sequences
+    model = EnsembleRegressor(n_estimators=1, **dict(TINY_CNN, network__filters=(5,))).fit(X, y)
+    conv = model.estimators_[0].module_.trunk.convs[0][0]
+    assert conv.out_channels == 5
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_serialisation_round_trip(fitted, sequences, tmp_path, dump):
+    X_test = sequences[2]
+    if dump == "pickle":
+        restored = pickle.loads(pickle.dumps(fitted))
+    else:
+        joblib.dump(fitted, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(restored.predict_members(X_test), fitted.predict_members(X_test))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks loading without CUDA")
+def test_model_saved_from_cuda_loads_on_cpu(fitted, sequences):
+    # skorch records the training device; on a machine without CUDA the
+    # unpickled networks are mapped to the CPU.
+    X_test = sequences[2]
+    expected = fitted.predict(X_test)
+    gpu_like = pickle.loads(pickle.dumps(fitted))
+    for net in gpu_like.estimators_:
+        net.device = "cuda"
+    with warnings.catch_warnings(record=True):
+        restored = pickle.loads(pickle.dumps(gpu_like))
+    assert all(torch.device(net.device).type == "cpu" for net in restored.estimators_)
+    np.testing.assert_array_equal(restored.predict(X_test), expected)
+
+
+@pytest.mark.gpu
+def test_gpu_training_then_cpu_prediction(sequences):
+    X, y, X_test, _ = sequences
+    model = EnsembleRegressor(n_estimators=2, device="cuda", **TINY_CNN).fit(X, y)
+    on_gpu = model.predict(X_test)
+    for net in model.estimators_:
+        net.module_.to("cpu")
+    np.testing.assert_allclose(model.predict(X_test), on_gpu, rtol=1e-4, atol=1e-5)
+
+
+# -- bad input --------------------------------------------------------------
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        EnsembleRegressor().predict(["ACGT"])
+
+
+@pytest.mark.parametrize("X, y, match", [
+    ([], [], "0 samples"),
+    (np.zeros((0, 10, 4)), np.zeros(0), "0 sample"),
+    (["ACGT", "ACGA"], [1.0, np.nan], "NaN"),
+    (["ACGT", "ACGA"], [1.0, np.inf], "infinity"),
+    (np.zeros((4, 5, 4, 1)), np.zeros(4), "shape"),
+    (np.zeros((4, 5, 3)), np.zeros(4), r"\(n_samples, length, 4\)"),
+    (np.zeros(4), np.zeros(4), "Expected 2D array"),
+    (["ACGT", "ACZT"], [1.0, 2.0], "'Z' in sequence 1 at position 2"),
+    (["ACGT", "ACG"], [1.0, 2.0], "sequence 1 has length 3"),
+    (["ACGT", "ACGA", "AAAA"], [1.0, 2.0], "inconsistent numbers of samples"),
+    (["ACGT"], [1.0], "at least 2 samples"),
+    (["ACGT", "ACGA"], None, "requires y"),
+    (["ACGT", "ACGA"], np.zeros((2, 1, 1)), "dim 3"),
+])
+def test_bad_training_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        EnsembleRegressor(**TINY_CNN).fit(X, y)
+
+
+def test_single_string_is_rejected():
+    with pytest.raises(TypeError, match="single string"):
+        EnsembleRegressor(**TINY_CNN).fit("ACGT", [1.0])
+
+
+def test_bad_parameters(sequences):
+    X, y, _, _ = sequences
+    with pytest.raises(ValueError, match="n_estimators"):
+        EnsembleRegressor(n_estimators=0).fit(X, y)
+    with pytest.raises(ValueError, match="device"):
+        EnsembleRegressor(device="tpu", **TINY_CNN).fit(X, y)
+    with pytest.raises(ValueError, match="unknown network"):
+        EnsembleRegressor(**dict(TINY_CNN, network="transformer")).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_requested_without_gpu(sequences):
+    X, y, _, _ = sequences
+    with pytest.raises(ValueError, match="no CUDA device"):
+        EnsembleRegressor(device="cuda", **TINY_CNN).fit(X, y)
+
+
+def test_prediction_input_must_match_the_network(fitted, sequences):
+    with pytest.raises(ValueError, match="fitted on one-hot sequences"):
+        fitted.predict(np.zeros((2, 40)))
+    # the tiny CNN pools globally, so longer sequences are fine ...
+    assert fitted.predict(["ACGT" * 20]).shape == (1,)
+    # ... but not shorter than its pooling needs
+    with pytest.raises(ValueError, match="length >= 2"):
+        fitted.predict(["A"])
+    X, y, _, _ = sequences
+    flat = EnsembleRegressor(
+        "deepstarr", n_estimators=1, max_epochs=1, network__filters=(4, 4, 4, 4),
+        network__dense_units=(8, 8), random_state=0,
+    ).fit(X[:64], y[:64])
+    with pytest.raises(ValueError, match=r"built for samples of shape \(40, 4\)"):
+        flat.predict(["ACGT" * 20])
+    with pytest.raises(ValueError, match="'X' in sequence 0"):
+        flat.predict(["X" * 40])

@@ -1,0 +1,23 @@
+"""uqgenomics: uncertainty-aware deep learning on DNA sequences.
+
+scikit-learn estimators wrapping torch networks trained through skorch.
+Every estimator has ``fit``, ``predict(X, return_std=False)`` and
+``predict_uncertainty(X)``, and works with Pipeline, GridSearchCV and
+MAPIE's conformal wrappers.
+"""
+
+from ._result import UncertaintyResult
+from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
+from .regression import EnsembleRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DNAEncoder",
+    "EnsembleRegressor",
+    "UncertaintyResult",
+    "one_hot_encode",
+    "read_fasta",
+    "read_table",
+    "reverse_complement",
+]

@@ -1,0 +1,273 @@
+"""The estimator contract shared by every uqgenomics estimator.
+
+:class:`BaseUncertaintyEstimator` owns the parameters common to all
+estimators, the ``network__`` / skorch prefix routing, input validation,
+the validation split, seeded training of one network through skorch and
+batched prediction. Estimator families subclass it and decide how many
+networks to train, which heads and loss they use, and how outputs become
+an :class:`~uqgenomics.UncertaintyResult`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._training import fit_network, forward_in_batches
+from ._validation import check_targets, check_X
+from .networks import HeadedNetwork, build_trunk
+
+#: Parameter prefixes routed to the network constructor or to skorch.
+ROUTED_PREFIXES = ("network__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__")
+
+SHARED_PARAMS_DOC = """
+    network : str or nn.Module subclass, default='cnn'
+        Trunk: ``'cnn'``, ``'deepstarr'``, ``'residualbind'``,
+        ``'dream_rnn'``, ``'mlp'`` or a class. Constructor arguments are
+        passed as ``network__<name>=value``.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=100
+    batch_size : int, default=128
+        For training and prediction.
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Its other arguments are passed as ``optimizer__<name>=value``.
+    validation_fraction : float or None, default=0.1
+        Fraction of the training data held out for early stopping and the
+        learning-rate schedule, unless ``fit`` receives ``validation_data``.
+        ``None`` or 0: no validation, train ``max_epochs`` epochs.
+    patience : int or None, default=10
+        Early stopping on the validation loss; the best weights are
+        restored. ``None`` disables it.
+    lr_patience : int or None, default=5
+        ReduceLROnPlateau patience on the validation loss.
+    lr_factor : float, default=0.1
+        ReduceLROnPlateau factor.
+    callbacks : list of skorch callbacks, default=None
+        Added to each network's training (copied per network).
+    device : {'auto', 'cpu', 'cuda'}, default='auto'
+        ``'auto'`` uses a GPU when one is visible.
+    random_state : int, RandomState or None, default=None
+        Seeds weights, shuffling, dropout and the validation split; an int
+        gives identical results on CPU.
+    verbose : int, default=0
+        ``>= 1`` shows a tqdm progress bar and the per-epoch losses.
+    **kwargs
+        Prefixed parameters: ``network__*`` (network constructor),
+        ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
+        ``callbacks__*`` (passed to skorch).
+"""
+
+
+def with_shared_params_doc(cls):
+    """Class decorator: put the shared parameters where the docstring says
+    ``%(shared_params)s``."""
+    cls.__doc__ = cls.__doc__.replace("%(shared_params)s", SHARED_PARAMS_DOC.strip("\n"))
+    return cls
+
+
+class BaseUncertaintyEstimator(BaseEstimator):
+    """Shared contract: parameters, validation, training and prediction.
+
+    Subclasses implement ``fit`` and ``predict_uncertainty`` with the
+    helpers below, and may override :meth:`_make_heads` and
+    :meth:`_make_criterion`.
+    """
+
+    def __init__(
+        self,
+        network="cnn",
+        *,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=128,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        lr_patience=5,
+        lr_factor=0.1,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.network = network
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.lr_patience = lr_patience
+        self.lr_factor = lr_factor
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        for key in kwargs:
+            if not key.startswith(ROUTED_PREFIXES):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                    f"{key!r}; prefixed parameters must start with one of {ROUTED_PREFIXES}"
+                )
+        vars(self).update(kwargs)
+
+    # -- parameters ------------------------------------------------------
+    def _routed_params(self, prefix: str | None = None) -> dict:
+        prefixes = ROUTED_PREFIXES if prefix is None else (prefix,)
+        return {k: v for k, v in vars(self).items() if k.startswith(prefixes)}
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, including the prefixed ones."""
+        params = super().get_params(deep=deep)
+        params.update(self._routed_params())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``network__*`` and skorch prefixes are accepted."""
+        routed = {k: params.pop(k) for k in list(params) if k.startswith(ROUTED_PREFIXES)}
+        vars(self).update(routed)
+        return super().set_params(**params) if params else self
+
+    def _training_params(self) -> dict:
+        names = ("lr", "max_epochs", "batch_size", "optimizer", "patience", "lr_patience",
+                 "lr_factor", "callbacks", "device", "verbose")
+        return {name: getattr(self, name) for name in names}
+
+    # -- hooks for estimator families ------------------------------------
+    def _make_heads(self, n_features: int, n_tasks: int) -> dict[str, torch.nn.Module]:
+        """Output heads on the trunk's features; default: one linear mean head."""
+        return {"mean": torch.nn.Linear(n_features, n_tasks)}
+
+    def _make_criterion(self) -> torch.nn.Module:
+        """Training loss of ``(network output, y)``; default: mean squared error."""
+        return torch.nn.MSELoss()
+
+    # -- fitting ---------------------------------------------------------
+    def _validate_fit_data(self, X, y, validation_data):
+        """Validate training data and split off the validation set.
+
+        Returns
+        -------
+        X_train : ndarray of shape (n_train, ...), float32
+        y_train : ndarray of shape (n_train, n_tasks), float32
+        validation : (X_val, y_val) or None
+        rng : numpy RandomState
+            Seeded from ``random_state``, already used for the split.
+        """
+        X = check_X(self, X, reset=True)
+        y = check_targets(self, y, X)
+        if len(X) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
+                             f"got n_samples={len(X)}")
+        rng = check_random_state(self.random_state)
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            X_val = check_X(self, X_val, reset=False)
+            y_val = check_targets(self, y_val, X_val)
+            if X_val.shape[1:] != X.shape[1:] or y_val.shape[1] != y.shape[1]:
+                raise ValueError(
+                    f"validation_data has samples of shape {X_val.shape[1:]} and "
+                    f"{y_val.shape[1]} task(s); training data has {X.shape[1:]} and {y.shape[1]}"
+                )
+            return X, y, (X_val, y_val), rng
+        if not self.validation_fraction:
+            return X, y, None, rng
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1) or None, got {self.validation_fraction}"
+            )
+        X, X_val, y, y_val = train_test_split(
+            X, y, test_size=self.validation_fraction, random_state=rng.randint(2**31 - 1)
+        )
+        return X, y, (X_val, y_val), rng
+
+    def _fit_network(self, X, y, validation, seed):
+        """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net)."""
+        network_params = {k.removeprefix("network__"): v
+                          for k, v in self._routed_params("network__").items()}
+        skorch_params = {k: v for k, v in self._routed_params().items()
+                         if not k.startswith("network__")}
+
+        def build_module():
+            trunk = build_trunk(self.network, X.shape[1:], network_params)
+            return HeadedNetwork(trunk, self._make_heads(trunk.out_features, y.shape[1]))
+
+        return fit_network(build_module, self._make_criterion(), X, y, validation, seed,
+                           self._training_params(), skorch_params)
+
+    def _set_fit_attributes(self, X, y, y_original) -> None:
+        """Record the fitted input shape and target layout (call last in fit)."""
+        self.n_tasks_ = y.shape[1]
+        self._single_task = np.ndim(y_original) == 1
+        self.input_shape_ = X.shape[1:]
+
+    # -- prediction ------------------------------------------------------
+    def _fitted_networks(self) -> list[torch.nn.Module]:
+        """The trained ``HeadedNetwork`` modules (subclasses)."""
+        raise NotImplementedError
+
+    def _check_predict_X(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False)
+        if X.shape[1:] != self.input_shape_:
+            if len(X.shape[1:]) != len(self.input_shape_):
+                kind = "one-hot sequences" if len(self.input_shape_) == 2 else "feature vectors"
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on {kind} of shape "
+                    f"{self.input_shape_} per sample; got samples of shape {X.shape[1:]}"
+                )
+            self._fitted_networks()[0].trunk.check_input_shape(X.shape[1:])
+        return X
+
+    def _forward(self, module: torch.nn.Module, X: np.ndarray) -> np.ndarray:
+        """Raw network output ``(n_samples, n_outputs)``, float32."""
+        return forward_in_batches(module, X, self.batch_size)
+
+    def _format_output(self, values: np.ndarray) -> np.ndarray:
+        """``(..., n_samples, n_tasks)`` → float64, task axis dropped for one task."""
+        values = np.asarray(values, dtype=np.float64)
+        return values[..., 0] if self._single_task else values
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "input_shape_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class UncertaintyRegressorMixin(RegressorMixin):
+    """``predict(X, return_std=False)`` on top of ``predict_uncertainty``."""
+
+    def predict(self, X, return_std=False):
+        """Predict the mean, and optionally the total standard deviation.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        return_std : bool, default=False
+            Also return ``sqrt(epistemic² + aleatoric²)`` (what MAPIE's
+            ``StdConformityScore`` asks for).
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples,) or (n_samples, n_tasks), float64
+        std : ndarray of the same shape, only when ``return_std=True``
+        """
+        result = self.predict_uncertainty(X)
+        return (result.mean, result.total) if return_std else result.mean
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

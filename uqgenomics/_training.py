@@ -1,0 +1,148 @@
+"""Training one network through skorch: device, seeds, callbacks, batching.
+
+The estimators never write an epoch loop: each network is a
+``skorch.NeuralNet`` configured here and fitted inside a seeded,
+isolated torch RNG state.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+
+def resolve_device(device: str) -> str:
+    """``'auto'`` → ``'cuda'`` when a GPU is visible, else ``'cpu'``."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]', got {device!r}")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but no CUDA device is available; use 'auto' or 'cpu'")
+    return device
+
+
+def build_callbacks(params: dict, has_validation: bool) -> list:
+    """Early stopping, LR plateau schedule, progress bar and user callbacks.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``patience``, ``lr_patience``,
+        ``lr_factor``, ``verbose``, ``callbacks``).
+    has_validation : bool
+        Early stopping and the plateau schedule watch the validation loss,
+        so they are only added when there is validation data.
+    """
+    callbacks = []
+    if has_validation and params["patience"]:
+        callbacks.append(("early_stopping", EarlyStopping(
+            monitor="valid_loss", patience=params["patience"], load_best=True,
+        )))
+    if has_validation and params["lr_patience"]:
+        callbacks.append(("lr_plateau", LRScheduler(
+            policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="valid_loss",
+            factor=params["lr_factor"], patience=params["lr_patience"],
+        )))
+    if params["verbose"]:
+        callbacks.append(("progress_bar", ProgressBar()))
+    # Each network gets its own copies: callbacks hold per-fit state.
+    callbacks += [copy.deepcopy(cb) for cb in params["callbacks"] or ()]
+    return callbacks
+
+
+def fit_network(
+    build_module,
+    criterion: torch.nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    seed: int,
+    params: dict,
+    routed: dict,
+) -> NeuralNet:
+    """Build and train one network with skorch, reproducibly.
+
+    Parameters
+    ----------
+    build_module : callable
+        ``build_module() -> nn.Module``, called after seeding so that the
+        initial weights depend on ``seed`` only.
+    criterion : nn.Module
+        Loss of ``(module output, y)``.
+    X : ndarray of shape (n_train, ...), float32
+    y : ndarray of shape (n_train, n_tasks), float32
+    validation : (X_val, y_val) or None
+    seed : int
+        Seeds weights, shuffling and dropout inside a forked RNG state, so
+        the caller's global torch RNG is left untouched.
+    params : dict
+        The estimator's parameters.
+    routed : dict
+        ``optimizer__*``, ``iterator_*__*`` and ``callbacks__*`` parameters,
+        passed to skorch unchanged.
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        Fitted; ``net.module_`` is the trained network, ``net.history`` the
+        per-epoch losses.
+    """
+    device = resolve_device(params["device"])
+    routed = dict(routed)
+    # A training batch of one sample breaks BatchNorm: drop such a remainder.
+    if len(X) % params["batch_size"] == 1 and len(X) > 1:
+        routed.setdefault("iterator_train__drop_last", True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = NeuralNet(
+            module=build_module(),
+            criterion=criterion,
+            optimizer=params["optimizer"],
+            lr=params["lr"],
+            max_epochs=params["max_epochs"],
+            batch_size=params["batch_size"],
+            iterator_train__shuffle=True,
+            train_split=None if validation is None else predefined_split(Dataset(*validation)),
+            callbacks=build_callbacks(params, validation is not None),
+            verbose=int(params["verbose"]),
+            device=device,
+            **routed,
+        )
+        net.fit(X, y)
+    return net
+
+
+def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) -> np.ndarray:
+    """Evaluate ``module`` on ``X`` in eval mode, batch by batch.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Its parameters' device is where the batches go (so a network trained
+        on a GPU and unpickled on a CPU machine runs on the CPU).
+    X : ndarray of shape (n_samples, ...), float32
+    batch_size : int
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_outputs), float32
+    """
+    device = next(module.parameters()).device
+    module.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(X), batch_size):
+            batch = torch.from_numpy(X[start:start + batch_size]).to(device, non_blocking=True)
+            outputs.append(module(batch).float().cpu().numpy())
+    return np.concatenate(outputs)

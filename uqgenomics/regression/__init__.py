@@ -1,0 +1,5 @@
+"""Regressors with uncertainty."""
+
+from ._ensemble import EnsembleRegressor
+
+__all__ = ["EnsembleRegressor"]
