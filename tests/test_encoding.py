@@ -44,10 +44,11 @@ def test_rna_option():
     (["ACGT", "ACXT"], 1, 2, "X"),
     (["AC-T"], 0, 2, "-"),
     (["ACGT", "AAAé"], 1, 3, "é"),
+    (["ACGTAC", "ACGTAXGGG"], 1, 5, "X"),  # reported in the original sequence
 ])
 def test_invalid_character_names_sequence_position_and_character(seqs, index, position, char):
     with pytest.raises(ValueError) as err:
-        one_hot_encode(seqs)
+        one_hot_encode(seqs, resize="pad_or_crop")
     message = str(err.value)
     assert f"sequence {index}" in message and f"position {position}" in message
     assert repr(char) in message

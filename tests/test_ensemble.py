@@ -184,10 +184,11 @@ def test_routed_parameters_and_clone():
     cloned = clone(model)
     assert cloned.get_params() == params
     cloned.set_params(network__filters=(16,), lr=0.5)
-    assert cloned.network__filters == (16,) and cloned.lr == 0.5
+    assert cloned.get_params()["network__filters"] == (16,) and cloned.lr == 0.5
+    assert model.get_params()["network__filters"] == (4,)  # the original is untouched
     assert "network__filters=(4,)" in repr(model)
-    with pytest.raises(TypeError, match="unexpected keyword argument 'filters'"):
-        EnsembleRegressor(filters=3)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['filters'\]"):
+        EnsembleRegressor(filters=3).fit(["ACGT", "ACGA"], [1.0, 2.0])
 
 
 def test_network_parameters_reach_the_network(sequences):

@@ -109,18 +109,13 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-        for key in kwargs:
-            if not key.startswith(ROUTED_PREFIXES):
-                raise TypeError(
-                    f"{type(self).__name__}.__init__() got an unexpected keyword argument "
-                    f"{key!r}; prefixed parameters must start with one of {ROUTED_PREFIXES}"
-                )
-        vars(self).update(kwargs)
+        # Checked in fit (sklearn: __init__ only stores). Kept apart from the named parameters; get_params / set_params expose them.
+        self._routed_kwargs = dict(kwargs)
 
     # -- parameters ------------------------------------------------------
     def _routed_params(self, prefix: str | None = None) -> dict:
         prefixes = ROUTED_PREFIXES if prefix is None else (prefix,)
-        return {k: v for k, v in vars(self).items() if k.startswith(prefixes)}
+        return {k: v for k, v in self._routed_kwargs.items() if k.startswith(prefixes)}
 
     def get_params(self, deep=True):
         """Parameters of this estimator, including the prefixed ones."""
@@ -131,7 +126,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
     def set_params(self, **params):
         """Set parameters; ``network__*`` and skorch prefixes are accepted."""
         routed = {k: params.pop(k) for k in list(params) if k.startswith(ROUTED_PREFIXES)}
-        vars(self).update(routed)
+        self._routed_kwargs.update(routed)
         return super().set_params(**params) if params else self
 
     def _training_params(self) -> dict:
@@ -160,8 +155,16 @@ class BaseUncertaintyEstimator(BaseEstimator):
         rng : numpy RandomState
             Seeded from ``random_state``, already used for the split.
         """
+        unknown = [k for k in self._routed_kwargs if not k.startswith(ROUTED_PREFIXES)]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; "
+                f"prefixed parameters must start with one of {ROUTED_PREFIXES}"
+            )
         X = check_X(self, X, reset=True)
         y = check_targets(self, y, X)
+        self._single_task = y.ndim == 1
+        y = y.reshape(len(y), -1)
         if len(X) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
                              f"got n_samples={len(X)}")
@@ -169,7 +172,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         if validation_data is not None:
             X_val, y_val = validation_data
             X_val = check_X(self, X_val, reset=False)
-            y_val = check_targets(self, y_val, X_val)
+            y_val = check_targets(self, y_val, X_val).reshape(len(y_val), -1)
             if X_val.shape[1:] != X.shape[1:] or y_val.shape[1] != y.shape[1]:
                 raise ValueError(
                     f"validation_data has samples of shape {X_val.shape[1:]} and "
@@ -201,10 +204,9 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return fit_network(build_module, self._make_criterion(), X, y, validation, seed,
                            self._training_params(), skorch_params)
 
-    def _set_fit_attributes(self, X, y, y_original) -> None:
-        """Record the fitted input shape and target layout (call last in fit)."""
+    def _set_fit_attributes(self, X, y) -> None:
+        """Record the fitted input shape and number of tasks (call last in fit)."""
         self.n_tasks_ = y.shape[1]
-        self._single_task = np.ndim(y_original) == 1
         self.input_shape_ = X.shape[1:]
 
     # -- prediction ------------------------------------------------------

@@ -85,7 +85,7 @@ def check_targets(estimator, y, X) -> np.ndarray:
 
     Returns
     -------
-    y : ndarray of shape (n_samples, n_tasks), float32
+    y : ndarray of shape (n_samples,) or (n_samples, n_tasks), float32
     """
     if y is None:
         raise ValueError(
@@ -93,4 +93,4 @@ def check_targets(estimator, y, X) -> np.ndarray:
         )
     y = check_array(y, ensure_2d=False, dtype=np.float32, order="C", input_name="y")
     check_consistent_length(X, y)
-    return y.reshape(len(y), -1)
+    return y

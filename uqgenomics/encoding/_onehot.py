@@ -52,34 +52,49 @@ def _lookup_table(unknown: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
     return table, valid
 
 
-def _to_bytes(sequences: Sequence[str]) -> list[bytes]:
-    encoded = []
-    for index, seq in enumerate(sequences):
-        if not isinstance(seq, str):
-            raise TypeError(
-                f"sequence {index} is a {type(seq).__name__}, expected a string"
-            )
-        try:
-            encoded.append(seq.encode("ascii"))
-        except UnicodeEncodeError as err:
-            raise ValueError(
-                f"invalid character {seq[err.start]!r} in sequence {index} "
-                f"at position {err.start}"
-            ) from None
-    return encoded
+def _locate(offset: int, lengths: np.ndarray) -> tuple[int, int]:
+    """(sequence index, position) of a character offset in the joined buffer."""
+    ends = np.cumsum(lengths)
+    index = int(np.searchsorted(ends, offset, side="right"))
+    return index, int(offset - (ends[index] - lengths[index]))
+
+
+def _to_buffer(sequences: list[str]) -> tuple[bytes, np.ndarray]:
+    """Concatenate the sequences into one ASCII buffer.
+
+    Returns
+    -------
+    buffer : bytes
+    lengths : ndarray of shape (n_sequences,), int64
+    """
+    try:
+        joined = "".join(sequences)
+    except TypeError:
+        index = next(i for i, s in enumerate(sequences) if not isinstance(s, str))
+        raise TypeError(
+            f"sequence {index} is a {type(sequences[index]).__name__}, expected a string"
+        ) from None
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    try:
+        return joined.encode("ascii"), lengths
+    except UnicodeEncodeError as err:
+        index, position = _locate(err.start, lengths)
+        raise ValueError(
+            f"invalid character {joined[err.start]!r} in sequence {index} "
+            f"at position {position}"
+        ) from None
 
 
 def _resize_codes(
-    encoded: list[bytes], length: int | None, resize: str
+    buffer: bytes, lengths: np.ndarray, length: int | None, resize: str
 ) -> tuple[np.ndarray, int]:
-    """Stack byte strings into a ``(n, length)`` uint8 array, padding with N
-    or centre-cropping as ``resize`` allows."""
+    """Cut the buffer into a ``(n, length)`` uint8 array, padding with N or
+    centre-cropping as ``resize`` allows."""
     if resize not in ("error", "pad", "crop", "pad_or_crop"):
         raise ValueError(
             "resize must be one of 'error', 'pad', 'crop', 'pad_or_crop'; "
             f"got {resize!r}"
         )
-    lengths = np.fromiter((len(s) for s in encoded), dtype=np.int64, count=len(encoded))
     if length is None:
         if resize == "crop":
             length = int(lengths.min())
@@ -101,18 +116,18 @@ def _resize_codes(
             f"sequence {i} has length {lengths[i]}, expected {length}; "
             "pass resize='pad' or 'pad_or_crop' to pad with N"
         )
+    flat = np.frombuffer(buffer, dtype=np.uint8)
     if not too_long.size and not too_short.size:
-        joined = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        return joined.reshape(len(encoded), length), length
-    codes = np.full((len(encoded), length), ord("N"), dtype=np.uint8)
-    for i, seq in enumerate(encoded):
-        n = len(seq)
+        return flat.reshape(len(lengths), length), length
+    codes = np.full((len(lengths), length), ord("N"), dtype=np.uint8)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    for i, (offset, n) in enumerate(zip(offsets, lengths)):
         if n >= length:
-            start = (n - length) // 2
-            codes[i] = np.frombuffer(seq, dtype=np.uint8, count=length, offset=start)
+            start = offset + (n - length) // 2
+            codes[i] = flat[start:start + length]
         else:
             start = (length - n) // 2
-            codes[i, start:start + n] = np.frombuffer(seq, dtype=np.uint8)
+            codes[i, start:start + n] = flat[offset:offset + n]
     return codes, length
 
 
@@ -164,14 +179,16 @@ def one_hot_encode(
     if not sequences:
         raise ValueError("cannot encode an empty list of sequences")
     table, valid = _lookup_table(unknown, rna)
-    codes, length = _resize_codes(_to_bytes(sequences), length, resize)
+    buffer, lengths = _to_buffer(sequences)
+    codes, length = _resize_codes(buffer, lengths, length, resize)
     if length == 0:
         raise ValueError("cannot encode sequences of length 0")
     # Deleting every accepted byte leaves only the invalid ones (C speed).
-    if codes.tobytes().translate(None, bytes(np.flatnonzero(valid).tolist())):
-        i, pos = (int(v) for v in np.argwhere(~valid[codes])[0])
+    if buffer.translate(None, bytes(np.flatnonzero(valid).tolist())):
+        offset = int(np.argmax(~valid[np.frombuffer(buffer, dtype=np.uint8)]))
+        i, pos = _locate(offset, lengths)
         raise ValueError(
-            f"invalid character {chr(codes[i, pos])!r} in sequence {i} at "
+            f"invalid character {chr(buffer[offset])!r} in sequence {i} at "
             f"position {pos}; allowed: A, C, G, T, IUPAC codes"
             + (", U" if rna else " (pass rna=True to accept U)")
         )

@@ -104,7 +104,6 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
         """
         if not isinstance(self.n_estimators, (int, np.integer)) or self.n_estimators < 1:
             raise ValueError(f"n_estimators must be a positive int, got {self.n_estimators!r}")
-        y_original = y
         X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
         seeds = rng.randint(2**31 - 1, size=self.n_estimators)
         rows = [
@@ -116,7 +115,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
             for r, seed in zip(rows, seeds)
         )
         self.seeds_ = seeds
-        self._set_fit_attributes(X, y, y_original)
+        self._set_fit_attributes(X, y)
         return self
 
     def _fitted_networks(self):

@@ -1,0 +1,45 @@
+# Set-up and entry points. `make demo` and `make test` each create .venv,
+# install the CPU torch wheel first on a machine without CUDA, then the
+# package with its test extras.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_VERSION ?= 2.13.0
+# Optional wheel index for torch, e.g. the PyTorch CPU index on a machine
+# whose default registry would resolve torch to the CUDA build.
+TORCH_INDEX ?=
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test test-all bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then \
+		echo "CUDA found: installing torch==$(TORCH_VERSION) with GPU support"; \
+		$(PY) -m pip install --quiet "torch==$(TORCH_VERSION)"; \
+	else \
+		echo "no CUDA: installing the CPU wheel torch==$(TORCH_VERSION) first"; \
+		$(PY) -m pip install --quiet --only-binary=:all: "torch==$(TORCH_VERSION)" \
+			$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); \
+	fi
+	$(PY) -m pip install --quiet -e ".[test,plot]"
+	touch $@
+
+demo: venv
+	$(PY) -m uqgenomics.demo
+
+# pytest exits 5 when it collects no test; that is not a failure of the set-up.
+test: venv
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+test-all: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,68 @@
+"""Helpers shared by the benchmark scripts: machine record and result files."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def machine_info() -> dict:
+    """Where and with what the figures were measured."""
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def best_time(fn, repeats: int = 3) -> float:
+    """Smallest wall time of ``repeats`` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def write_results(name: str, results: dict, table: list[tuple[str, str, str]]) -> None:
+    """Write ``results/<name>.json`` and ``results/<name>.md`` (metric, value, goal)."""
+    RESULTS.mkdir(exist_ok=True)
+    payload = {"benchmark": name, "machine": machine_info(), "results": results}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    machine = payload["machine"]
+    lines = [
+        f"# {name}",
+        "",
+        f"Measured {machine['date']} on {machine['cpu']} ({machine['cores']} cores, "
+        f"{machine['torch_threads']} torch threads, device {machine['device']}), "
+        f"torch {machine['torch']}.",
+        "",
+        "| metric | value | goal |",
+        "|---|---|---|",
+        *[f"| {metric} | {value} | {goal} |" for metric, value, goal in table],
+        "",
+    ]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines))
+    print("\n".join(lines))

@@ -1,0 +1,116 @@
+"""Encoding speed, training overhead and prediction throughput.
+
+(a) one-hot encoding in MB/s of sequence text;
+(b) fit epoch time of a one-member DeepSTARR ``EnsembleRegressor`` against
+    a bare torch training loop (same network, data, batch size, optimizer),
+    as a ratio measured in one run;
+(c) predict throughput against bare eager torch, same batch size.
+
+Run: ``python benchmarks/bench_core.py`` (about 3 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from _common import best_time, write_results
+from uqgenomics import EnsembleRegressor, one_hot_encode
+from uqgenomics.networks import HeadedNetwork, build_trunk
+
+LENGTH, N_TRAIN, N_PREDICT, EPOCHS, BATCH = 230, 2048, 4096, 2, 128
+
+
+def random_sequences(n: int, length: int, seed: int) -> list[str]:
+    rng = np.random.RandomState(seed)
+    letters = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.randint(4, size=(n, length))]
+    return [row.tobytes().decode() for row in letters]
+
+
+def bench_encoding() -> float:
+    sequences = random_sequences(50_000, LENGTH, 0)
+    seconds = best_time(lambda: one_hot_encode(sequences), repeats=5)
+    return len(sequences) * LENGTH / seconds / 1e6
+
+
+def bare_training_loop(X: np.ndarray, y: np.ndarray) -> torch.nn.Module:
+    """What a user would write by hand: DataLoader, Adam, MSE, EPOCHS epochs."""
+    torch.manual_seed(0)
+    trunk = build_trunk("deepstarr", X.shape[1:], {})
+    module = HeadedNetwork(trunk, {"mean": torch.nn.Linear(trunk.out_features, 1)})
+    optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
+    loader = DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)),
+                        batch_size=BATCH, shuffle=True)
+    module.train()
+    for _ in range(EPOCHS):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(module(xb), yb)
+            loss.backward()
+            optimizer.step()
+    return module
+
+
+def bench_training(X, y) -> dict:
+    def ours():
+        return EnsembleRegressor(
+            "deepstarr", n_estimators=1, max_epochs=EPOCHS, batch_size=BATCH,
+            validation_fraction=None, random_state=0, device="cpu",
+        ).fit(X, y)
+
+    def bare():
+        return bare_training_loop(X, y[:, None])
+
+    ours()  # warm-up: allocator, oneDNN kernels
+    t_ours, t_bare = [], []
+    for _ in range(3):  # interleaved, so machine noise hits both alike
+        t_ours.append(best_time(ours, 1))
+        t_bare.append(best_time(bare, 1))
+    return {"epoch_s_ours": min(t_ours) / EPOCHS, "epoch_s_bare": min(t_bare) / EPOCHS,
+            "ratio": min(t_ours) / min(t_bare)}
+
+
+def bench_prediction(model: EnsembleRegressor, X: np.ndarray) -> dict:
+    module = model.estimators_[0].module_
+
+    def bare():
+        module.eval()
+        with torch.no_grad():
+            return torch.cat([module(torch.from_numpy(X[i:i + BATCH]))
+                              for i in range(0, len(X), BATCH)])
+
+    model.predict(X)
+    bare()
+    t_ours, t_bare = [], []
+    for _ in range(3):
+        t_ours.append(best_time(lambda: model.predict(X), 1))
+        t_bare.append(best_time(bare, 1))
+    return {"seq_per_s_ours": len(X) / min(t_ours), "seq_per_s_bare": len(X) / min(t_bare),
+            "ratio": min(t_bare) / min(t_ours)}
+
+
+def main() -> None:
+    mb_s = bench_encoding()
+    X = one_hot_encode(random_sequences(N_TRAIN, LENGTH, 1))
+    y = np.random.RandomState(2).normal(size=N_TRAIN).astype(np.float32)
+    training = bench_training(X, y)
+    model = EnsembleRegressor("deepstarr", n_estimators=1, max_epochs=1, batch_size=BATCH,
+                              validation_fraction=None, random_state=0, device="cpu").fit(X, y)
+    prediction = bench_prediction(model, one_hot_encode(random_sequences(N_PREDICT, LENGTH, 3)))
+    results = {"encoding_mb_per_s": mb_s, "training": training, "prediction": prediction,
+               "setup": {"network": "deepstarr", "length": LENGTH, "n_train": N_TRAIN,
+                         "n_predict": N_PREDICT, "batch_size": BATCH, "epochs": EPOCHS}}
+    write_results("core", results, [
+        ("one-hot encoding (MB/s of sequence)", f"{mb_s:.0f}", ">= 100"),
+        ("DeepSTARR fit epoch, ours / bare torch loop",
+         f"{training['ratio']:.3f} ({training['epoch_s_ours']:.2f} s vs "
+         f"{training['epoch_s_bare']:.2f} s)", "<= 1.10"),
+        ("DeepSTARR predict throughput, ours / bare eager torch",
+         f"{prediction['ratio']:.3f} ({prediction['seq_per_s_ours']:.0f} vs "
+         f"{prediction['seq_per_s_bare']:.0f} seq/s)", ">= 1.0"),
+    ])
+
+
+if __name__ == "__main__":
+    main()

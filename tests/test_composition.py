@@ -1,0 +1,108 @@
+"""The estimator contract in composition: Pipeline, GridSearchCV, MAPIE, sklearn checks."""
+
+import numpy as np
+import pytest
+from mapie.conformity_scores import StdConformityScore
+from mapie.metrics.regression import regression_coverage_score
+from mapie.regression import CrossConformalRegressor, SplitConformalRegressor
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from uqgenomics import DNAEncoder, EnsembleRegressor
+from uqgenomics.datasets import make_regulatory_sequences
+
+from .conftest import TINY_CNN
+
+# Checks that a stochastic neural network on sklearn's toy data cannot meet,
+# each with the reason.
+EXPECTED_FAILED_CHECKS = {
+    "check_do_not_raise_errors_in_init_or_set_params":
+        "the check calls set_params(kwargs=...) with the literal name of the **kwargs "
+        "catch-all; set_params accepts only named and prefix-routed parameters, so that "
+        "typos fail at once",
+}
+
+
+def _mlp_ensemble():
+    return EnsembleRegressor(
+        "mlp", n_estimators=2, max_epochs=40, lr=1e-2, batch_size=16,
+        network__hidden=(16,), random_state=0, validation_fraction=None,
+    )
+
+
+@parametrize_with_checks([_mlp_ensemble()], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def conformal_data():
+    X, y = make_regulatory_sequences(1400, length=40, noise=0.5, random_state=3)
+    return (X[:600], y[:600]), (X[600:900], y[600:900]), (X[900:], y[900:])
+
+
+@pytest.fixture(scope="module")
+def prefit(conformal_data):
+    (X, y), _, _ = conformal_data
+    return EnsembleRegressor(n_estimators=3, **dict(TINY_CNN, max_epochs=15, lr=5e-3)).fit(X, y)
+
+
+def test_pipeline_from_strings(conformal_data):
+    (X, y), _, (X_test, _) = conformal_data
+    pipe = make_pipeline(DNAEncoder(), EnsembleRegressor(n_estimators=2, **TINY_CNN)).fit(X, y)
+    mean, std = pipe.predict(X_test, return_std=True)
+    assert mean.shape == std.shape == (len(X_test),)
+    direct = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    np.testing.assert_array_equal(mean, direct.predict(X_test))
+
+
+def test_grid_search_over_lr_and_a_network_parameter(conformal_data):
+    (X, y), _, _ = conformal_data
+    grid = GridSearchCV(
+        EnsembleRegressor(n_estimators=1, **TINY_CNN),
+        {"lr": [1e-3, 1e-2], "network__filters": [(4,), (8,)]},
+        cv=2,
+    ).fit(X[:200], y[:200])
+    assert set(grid.best_params_) == {"lr", "network__filters"}
+    assert len(grid.cv_results_["params"]) == 4
+    best_filters = grid.best_params_["network__filters"][0]
+    assert grid.best_estimator_.estimators_[0].module_.trunk.convs[0][0].out_channels == best_filters
+
+
+@pytest.mark.parametrize("level", [0.8, 0.95])
+def test_split_conformal_with_std_score_reaches_coverage(prefit, conformal_data, level):
+    _, (X_cal, y_cal), (X_test, y_test) = conformal_data
+    mapie = SplitConformalRegressor(
+        prefit, confidence_level=level, conformity_score=StdConformityScore(), prefit=True
+    )
+    mapie.conformalize(np.asarray(X_cal), y_cal)
+    y_pred, intervals = mapie.predict_interval(np.asarray(X_test))
+    np.testing.assert_allclose(y_pred, prefit.predict(X_test))
+    coverage = regression_coverage_score(y_test, intervals)[0]
+    # 500 test points: the binomial standard error is at most 0.022
+    assert abs(coverage - level) < 0.06
+    # the std score gives intervals whose width follows the ensemble spread
+    widths = intervals[:, 1, 0] - intervals[:, 0, 0]
+    _, std = prefit.predict(X_test, return_std=True)
+    assert np.corrcoef(widths, std)[0, 1] > 0.99
+
+
+def test_split_conformal_on_a_pipeline(conformal_data):
+    (X, y), (X_cal, y_cal), (X_test, y_test) = conformal_data
+    pipe = make_pipeline(DNAEncoder(), EnsembleRegressor(n_estimators=2, **TINY_CNN)).fit(X, y)
+    mapie = SplitConformalRegressor(pipe, confidence_level=0.9, prefit=True)
+    mapie.conformalize(np.asarray(X_cal), y_cal)
+    _, intervals = mapie.predict_interval(np.asarray(X_test))
+    assert abs(regression_coverage_score(y_test, intervals)[0] - 0.9) < 0.06
+
+
+def test_cross_conformal_reaches_coverage(conformal_data):
+    (X, y), (X_cal, y_cal), (X_test, y_test) = conformal_data
+    X_all, y_all = np.concatenate([X, X_cal]), np.concatenate([y, y_cal])
+    mapie = CrossConformalRegressor(
+        EnsembleRegressor(n_estimators=2, **TINY_CNN), confidence_level=0.9,
+        conformity_score="absolute", method="plus", cv=3, random_state=0,
+    ).fit_conformalize(X_all, y_all)
+    _, intervals = mapie.predict_interval(np.asarray(X_test))
+    assert abs(regression_coverage_score(y_test, intervals)[0] - 0.9) < 0.06
