@@ -33,6 +33,13 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def batch_tensor(array: np.ndarray) -> torch.Tensor:
+    """A CPU tensor over a batch, copying only when the array is not
+    C-contiguous or is read-only (memmaps: torch wants writable memory)."""
+    array = np.ascontiguousarray(array)
+    return torch.from_numpy(array if array.flags.writeable else array.copy())
+
+
 class ArrayBatchIterator:
     """Minibatches sliced from in-memory arrays, for skorch's ``iterator_*``.
 
@@ -71,8 +78,7 @@ class ArrayBatchIterator:
             rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
             if order is not None:
                 rows = order[rows]
-            batch = [torch.from_numpy(np.ascontiguousarray(X[rows])),
-                     torch.from_numpy(np.ascontiguousarray(y[rows]))]
+            batch = [batch_tensor(X[rows]), batch_tensor(y[rows])]
             yield [t.pin_memory() for t in batch] if self.pin_memory else batch
 
 
@@ -190,6 +196,6 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) 
     outputs = []
     with torch.inference_mode():
         for start in range(0, len(X), batch_size):
-            batch = torch.from_numpy(X[start:start + batch_size]).to(device, non_blocking=True)
+            batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
             outputs.append(module(batch).float().cpu().numpy())
     return np.concatenate(outputs)

@@ -82,7 +82,8 @@ def run(args) -> dict:
     }
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> dict:
+    """Command-line entry point; returns the figures it printed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="TSV/CSV with a sequence column and a target column")
     parser.add_argument("--sequence-column", default="seq")
@@ -91,7 +92,7 @@ def main(argv=None) -> None:
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
-    run(parser.parse_args(argv))
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

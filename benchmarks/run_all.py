@@ -1,0 +1,31 @@
+"""Run every benchmark script in turn (``make bench``).
+
+Scripts that need ``../shared/data`` are skipped with a message when it is
+absent. Each script writes ``benchmarks/results/<name>.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from _common import SHARED_DATA
+
+HERE = Path(__file__).resolve().parent
+NEEDS_SHARED_DATA = {"bench_wtc11.py"}
+
+
+def main() -> int:
+    failures = 0
+    for script in sorted(HERE.glob("bench_*.py")):
+        if script.name in NEEDS_SHARED_DATA and not SHARED_DATA.is_dir():
+            print(f"skipping {script.name}: {SHARED_DATA} is absent")
+            continue
+        print(f"== {script.name}", flush=True)
+        failures += subprocess.call([sys.executable, str(script)], cwd=HERE) != 0
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
