@@ -1,5 +1,7 @@
 """The estimator contract in composition: Pipeline, GridSearchCV, MAPIE, sklearn checks."""
 
+import pickle
+
 import numpy as np
 import pytest
 from mapie.conformity_scores import StdConformityScore
@@ -9,7 +11,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from uqgenomics import DNAEncoder, EnsembleRegressor
+from uqgenomics import (
+    DNAEncoder,
+    EnsembleRegressor,
+    EvidentialRegressor,
+    HeteroscedasticRegressor,
+    MCDropoutRegressor,
+)
 from uqgenomics.datasets import make_regulatory_sequences
 
 from .conftest import TINY_CNN
@@ -24,14 +32,29 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-def _mlp_ensemble():
-    return EnsembleRegressor(
-        "mlp", n_estimators=2, max_epochs=40, lr=1e-2, batch_size=16,
+# Every regressor, with its own extra parameters for the tests.
+REGRESSORS = {
+    "ensemble": (EnsembleRegressor, {"n_estimators": 2}),
+    "mc_dropout": (MCDropoutRegressor, {"n_samples": 20}),
+    "heteroscedastic": (HeteroscedasticRegressor, {"mc_dropout": True, "n_samples": 20}),
+    "evidential": (EvidentialRegressor, {}),
+}
+
+
+def make_regressor(kind, **params):
+    cls, extra = REGRESSORS[kind]
+    return cls(**{**extra, **params})
+
+
+def _mlp(kind):
+    return make_regressor(
+        kind, network="mlp", max_epochs=40, lr=1e-2, batch_size=16,
         network__hidden=(16,), random_state=0, validation_fraction=None,
     )
 
 
-@parametrize_with_checks([_mlp_ensemble()], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+@parametrize_with_checks([_mlp(kind) for kind in REGRESSORS],
+                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -42,32 +65,44 @@ def conformal_data():
     return (X[:600], y[:600]), (X[600:900], y[600:900]), (X[900:], y[900:])
 
 
-@pytest.fixture(scope="module")
-def prefit(conformal_data):
+@pytest.fixture(scope="module", params=sorted(REGRESSORS))
+def prefit(request, conformal_data):
     (X, y), _, _ = conformal_data
-    return EnsembleRegressor(n_estimators=3, **dict(TINY_CNN, max_epochs=15, lr=5e-3)).fit(X, y)
+    return make_regressor(request.param, **dict(TINY_CNN, max_epochs=15, lr=5e-3)).fit(X, y)
 
 
-def test_pipeline_from_strings(conformal_data):
+@pytest.mark.parametrize("kind", sorted(REGRESSORS))
+def test_pipeline_from_strings(conformal_data, kind):
     (X, y), _, (X_test, _) = conformal_data
-    pipe = make_pipeline(DNAEncoder(), EnsembleRegressor(n_estimators=2, **TINY_CNN)).fit(X, y)
+    pipe = make_pipeline(DNAEncoder(), make_regressor(kind, **TINY_CNN)).fit(X, y)
     mean, std = pipe.predict(X_test, return_std=True)
     assert mean.shape == std.shape == (len(X_test),)
-    direct = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    assert (std > 0).all()
+    direct = make_regressor(kind, **TINY_CNN).fit(X, y)
     np.testing.assert_array_equal(mean, direct.predict(X_test))
 
 
-def test_grid_search_over_lr_and_a_network_parameter(conformal_data):
+def test_pickle_round_trip(prefit, conformal_data):
+    X_test = conformal_data[2][0]
+    restored = pickle.loads(pickle.dumps(prefit))
+    expected, restored_result = prefit.predict_uncertainty(X_test), restored.predict_uncertainty(X_test)
+    for part in ("mean", "epistemic", "aleatoric"):
+        np.testing.assert_array_equal(getattr(restored_result, part), getattr(expected, part))
+
+
+@pytest.mark.parametrize("kind", sorted(REGRESSORS))
+def test_grid_search_over_lr_and_a_network_parameter(conformal_data, kind):
     (X, y), _, _ = conformal_data
     grid = GridSearchCV(
-        EnsembleRegressor(n_estimators=1, **TINY_CNN),
+        make_regressor(kind, **TINY_CNN),
         {"lr": [1e-3, 1e-2], "network__filters": [(4,), (8,)]},
         cv=2,
     ).fit(X[:200], y[:200])
     assert set(grid.best_params_) == {"lr", "network__filters"}
     assert len(grid.cv_results_["params"]) == 4
     best_filters = grid.best_params_["network__filters"][0]
-    assert grid.best_estimator_.estimators_[0].module_.trunk.convs[0][0].out_channels == best_filters
+    network = grid.best_estimator_._fitted_networks()[0]
+    assert network.trunk.convs[0][0].out_channels == best_filters
 
 
 @pytest.mark.parametrize("level", [0.8, 0.95])

@@ -8,13 +8,21 @@ MAPIE's conformal wrappers.
 
 from ._result import UncertaintyResult
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
-from .regression import EnsembleRegressor
+from .regression import (
+    EnsembleRegressor,
+    EvidentialRegressor,
+    HeteroscedasticRegressor,
+    MCDropoutRegressor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DNAEncoder",
     "EnsembleRegressor",
+    "EvidentialRegressor",
+    "HeteroscedasticRegressor",
+    "MCDropoutRegressor",
     "UncertaintyResult",
     "one_hot_encode",
     "read_fasta",

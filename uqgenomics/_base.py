@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._sampling import mc_dropout_outputs
 from ._training import fit_network, forward_in_batches
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
@@ -273,3 +274,48 @@ class UncertaintyRegressorMixin(RegressorMixin):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+class SingleNetworkEstimator(BaseUncertaintyEstimator):
+    """One network trained on the training data (MC dropout, heteroscedastic,
+    evidential...). Subclasses choose heads, loss and ``predict_uncertainty``.
+
+    Fitted attributes: ``net_`` (the skorch net; ``net_.module_`` is the
+    trained network), ``seed_`` (training seed; also seeds MC dropout masks,
+    so a fitted model's predictions are reproducible), ``n_tasks_``,
+    ``input_shape_``.
+    """
+
+    def fit(self, X, y, validation_data=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        validation_data : (X_val, y_val), default=None
+            Used instead of a ``validation_fraction`` split.
+
+        Returns
+        -------
+        self
+        """
+        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+        self.seed_ = int(rng.randint(2**31 - 1))
+        self.net_ = self._fit_network(X, y, validation, self.seed_)
+        self._set_fit_attributes(X, y)
+        return self
+
+    def _fitted_networks(self):
+        return [self.net_.module_]
+
+    def _outputs(self, X) -> np.ndarray:
+        """Deterministic network output ``(n_samples, n_outputs)``, float32."""
+        return self._forward(self.net_.module_, X)
+
+    def _sampled_outputs(self, X, n_samples) -> np.ndarray:
+        """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+            raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
+        return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_)
+

@@ -5,15 +5,27 @@ an ``nn.Module`` class; its constructor arguments are routed with the
 ``network__`` prefix (``network__dropout=0.3``).
 """
 
-from ._base import HeadedNetwork, SequenceTrunk, Trunk, conv_block, dense_block
+from ._base import (
+    ChannelsFirst,
+    SequenceTrunk,
+    Trunk,
+    conv_block,
+    dense_block,
+    flatten_sequential,
+)
 from ._cnn import BasicCNN, DeepSTARR
 from ._dream_rnn import DREAMRNN
+from ._heads import ConcatHeads, HeadedNetwork, NormalInverseGammaHead
 from ._mlp import MLP
 from ._registry import NETWORKS, ModuleTrunk, build_trunk, resolve_network
 from ._residualbind import DilatedResidualBlock, ResidualBind
 
 __all__ = [
     "BasicCNN",
+    "ChannelsFirst",
+    "ConcatHeads",
+    "NormalInverseGammaHead",
+    "flatten_sequential",
     "DREAMRNN",
     "DeepSTARR",
     "DilatedResidualBlock",

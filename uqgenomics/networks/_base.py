@@ -9,10 +9,23 @@ a mean head and, later, uncertainty heads.
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU, "elu": nn.ELU, "tanh": nn.Tanh}
+
+
+def flatten_sequential(module: nn.Module) -> list[nn.Module]:
+    """The leaf modules of nested ``nn.Sequential`` containers, in call order."""
+    if isinstance(module, nn.Sequential):
+        return [leaf for child in module for leaf in flatten_sequential(child)]
+    return [module]
+
+
+class ChannelsFirst(nn.Module):
+    """``(batch, length, 4)`` → ``(batch, 4, length)`` for ``nn.Conv1d``."""
+
+    def forward(self, x):
+        return x.transpose(1, 2)
 
 
 def make_activation(name: str) -> nn.Module:
@@ -44,6 +57,16 @@ class Trunk(nn.Module):
     def __init__(self, input_shape):
         super().__init__()
         self.input_shape = tuple(int(d) for d in input_shape)
+
+    def stages(self) -> list[nn.Module]:
+        """The forward pass as modules applied one after another.
+
+        ``forward(x)`` equals feeding ``x`` through the list in order. A
+        finer list lets MC dropout compute the deterministic part before
+        the first dropout layer once and sample only the rest. Default: the
+        whole trunk as one stage.
+        """
+        return [self]
 
     def check_input_shape(self, shape: tuple[int, ...]) -> None:
         """Raise ``ValueError`` if samples of ``shape`` cannot pass through."""
@@ -79,11 +102,7 @@ class SequenceTrunk(Trunk):
                 f"sample; got {self.input_shape}. Use network='mlp' for feature vectors."
             )
         self.length = self.input_shape[0]
-
-    @staticmethod
-    def channels_first(x: torch.Tensor) -> torch.Tensor:
-        """``(batch, length, 4)`` → ``(batch, 4, length)`` for ``nn.Conv1d``."""
-        return x.transpose(1, 2)
+        self.channels_first = ChannelsFirst()
 
 
 def conv_block(
@@ -130,27 +149,3 @@ def dense_block(
     if dropout > 0:
         layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
-
-
-class HeadedNetwork(nn.Module):
-    """A trunk with named output heads, outputs concatenated on the last axis.
-
-    Parameters
-    ----------
-    trunk : nn.Module
-        Maps a batch to ``(batch, out_features)``.
-    heads : dict of str to nn.Module
-        Each maps ``(batch, out_features)`` to ``(batch, k)``; the order of
-        the dict is the order of the output columns.
-
-    Forward returns ``(batch, sum of k)``.
-    """
-
-    def __init__(self, trunk: nn.Module, heads: dict[str, nn.Module]):
-        super().__init__()
-        self.trunk = trunk
-        self.heads = nn.ModuleDict(heads)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.trunk(x)
-        return torch.cat([head(features) for head in self.heads.values()], dim=-1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._base import SequenceTrunk, conv_block, dense_block
+from ._base import SequenceTrunk, conv_block, dense_block, flatten_sequential
 
 
 def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
@@ -96,6 +96,10 @@ class BasicCNN(SequenceTrunk):
     def forward(self, x):
         return self.dense(self.pool(self.convs(self.channels_first(x))))
 
+    def stages(self):
+        return [self.channels_first, *flatten_sequential(self.convs),
+                *flatten_sequential(self.pool), *flatten_sequential(self.dense)]
+
 
 class DeepSTARR(SequenceTrunk):
     """DeepSTARR trunk (de Almeida et al. 2022), as specified in DEGU's Methods.
@@ -138,3 +142,6 @@ class DeepSTARR(SequenceTrunk):
 
     def forward(self, x):
         return self.body(x)
+
+    def stages(self):
+        return self.body.stages()

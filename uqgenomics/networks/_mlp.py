@@ -6,7 +6,7 @@ import math
 
 from torch import nn
 
-from ._base import Trunk, dense_block
+from ._base import Trunk, dense_block, flatten_sequential
 
 
 class MLP(Trunk):
@@ -42,3 +42,6 @@ class MLP(Trunk):
 
     def forward(self, x):
         return self.layers(x)
+
+    def stages(self):
+        return flatten_sequential(self.layers)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
-from ._base import SequenceTrunk, conv_block, dense_block, make_activation
+from ._base import SequenceTrunk, conv_block, dense_block, flatten_sequential, make_activation
 
 
 class DilatedResidualBlock(nn.Module):
@@ -75,9 +74,13 @@ class ResidualBind(SequenceTrunk):
             # position-wise dense layer = kernel-1 convolution
             conv_block(conv2_filters, dense_units, 1, activation=activation, dropout=0.1),
         )
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
         self.head = dense_block(dense_units, dense_units, activation=activation, dropout=0.5)
         self.out_features = dense_units
 
     def forward(self, x):
-        pooled = torch.mean(self.features(self.channels_first(x)), dim=-1)
-        return self.head(pooled)
+        return self.head(self.pool(self.features(self.channels_first(x))))
+
+    def stages(self):
+        return [self.channels_first, *flatten_sequential(self.features),
+                *flatten_sequential(self.pool), *flatten_sequential(self.head)]

@@ -1,5 +1,13 @@
 """Regressors with uncertainty."""
 
 from ._ensemble import EnsembleRegressor
+from ._evidential import EvidentialRegressor
+from ._heteroscedastic import HeteroscedasticRegressor
+from ._mc_dropout import MCDropoutRegressor
 
-__all__ = ["EnsembleRegressor"]
+__all__ = [
+    "EnsembleRegressor",
+    "EvidentialRegressor",
+    "HeteroscedasticRegressor",
+    "MCDropoutRegressor",
+]

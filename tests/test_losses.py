@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+import torch
+from scipy.stats import t as student_t
+
+from uqgenomics.losses import GaussianNLLLoss, NormalInverseGammaLoss, nig_parameters
+
+
+def _gaussian_batch(n=64, tasks=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    mean = torch.randn(n, tasks, generator=g, requires_grad=True)
+    log_var = torch.randn(n, tasks, generator=g, requires_grad=True)
+    target = torch.randn(n, tasks, generator=g)
+    return mean, log_var, target
+
+
+def test_gaussian_nll_matches_torch():
+    mean, log_var, target = _gaussian_batch()
+    ours = GaussianNLLLoss()(torch.cat([mean, log_var], 1), target)
+    reference = torch.nn.functional.gaussian_nll_loss(mean, target, log_var.exp())
+    assert ours.item() == pytest.approx(reference.item(), rel=1e-5)
+
+
+def test_shape_mismatch_is_an_error_not_a_broadcast():
+    output = torch.zeros(8, 2)
+    with pytest.raises(ValueError, match="target"):
+        GaussianNLLLoss()(output, torch.zeros(8))  # (B,) against (B, 1) heads
+    with pytest.raises(ValueError, match="target"):
+        GaussianNLLLoss()(torch.zeros(8, 4), torch.zeros(8, 1))
+
+
+def test_beta_one_gives_mse_gradients_for_the_mean():
+    mean, log_var, target = _gaussian_batch()
+    GaussianNLLLoss(beta=1.0)(torch.cat([mean, log_var], 1), target).backward()
+    grad = mean.grad.clone()
+    mean.grad = None
+    (0.5 * (target - mean) ** 2).mean().backward()
+    torch.testing.assert_close(grad, mean.grad)
+
+
+def test_log_variance_is_clamped():
+    mean, _, target = _gaussian_batch()
+    huge = torch.full_like(mean, 50.0)
+    loss = GaussianNLLLoss(max_log_var=10.0)(torch.cat([mean, huge], 1), target)
+    capped = GaussianNLLLoss()(torch.cat([mean, torch.full_like(mean, 10.0)], 1), target)
+    assert loss.item() == pytest.approx(capped.item())
+
+
+def test_nig_nll_is_the_student_t_marginal():
+    raw = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
+    gamma, nu, alpha, beta = nig_parameters(raw, 1)
+    assert (nu > 0).all() and (alpha > 1).all() and (beta > 0).all()
+    target = torch.randn(50, 1, generator=torch.Generator().manual_seed(1))
+    ours = NormalInverseGammaLoss(coefficient=0.0)(torch.cat([gamma, nu, alpha, beta], 1), target)
+    g, n, a, b = (p.detach().numpy().ravel() for p in (gamma, nu, alpha, beta))
+    scale = np.sqrt(b * (1 + n) / (n * a))
+    reference = -student_t.logpdf(target.numpy().ravel(), df=2 * a, loc=g, scale=scale).mean()
+    assert ours.item() == pytest.approx(reference, rel=1e-5)
+    with_reg = NormalInverseGammaLoss(coefficient=0.5)(torch.cat([gamma, nu, alpha, beta], 1), target)
+    regulariser = (np.abs(target.numpy().ravel() - g) * (2 * n + a)).mean()
+    assert with_reg.item() == pytest.approx(reference + 0.5 * regulariser, rel=1e-5)

@@ -1,0 +1,119 @@
+"""Training losses for uncertainty heads, as skorch criteria.
+
+Each criterion takes the concatenated network output ``(batch, k * n_tasks)``
+and targets ``(batch, n_tasks)``, and checks that the shapes agree instead
+of letting broadcasting turn a ``(B,)`` error against a ``(B, 1)`` variance
+into a silent ``(B, B)`` loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
+    """Cut ``(batch, k * n_tasks)`` into ``k`` tensors shaped like ``target``.
+
+    Raises
+    ------
+    ValueError
+        If ``target`` is not ``(batch, n_tasks)`` with ``k * n_tasks``
+        output columns.
+    """
+    if target.ndim != 2 or output.ndim != 2 or output.shape != (target.shape[0], k * target.shape[1]):
+        raise ValueError(
+            f"expected output (batch, {k} * n_tasks) and target (batch, n_tasks); got "
+            f"output {tuple(output.shape)} and target {tuple(target.shape)}"
+        )
+    return tuple(torch.chunk(output, k, dim=1))
+
+
+class GaussianNLLLoss(nn.Module):
+    """Gaussian negative log-likelihood with a mean and a log-variance head.
+
+    ``loss = mean(w * 0.5 * (log σ² + (y − μ)² / σ²))`` (the constant
+    ``0.5 log 2π`` dropped). With ``beta > 0`` each term is weighted by
+    ``w = stop_gradient(σ²)^β`` (β-NLL, Seitz et al. 2022), which keeps badly
+    fitted means from being explained away as noise; ``beta=0`` is plain NLL,
+    ``beta=1`` gives mean gradients like MSE.
+
+    Parameters
+    ----------
+    beta : float, default=0.0
+    min_log_var, max_log_var : float, default=-10.0, 10.0
+        Clamp of the predicted log-variance, for stability.
+
+    Input: output ``(batch, 2 * n_tasks)`` = [μ, log σ²], target
+    ``(batch, n_tasks)``.
+    """
+
+    def __init__(self, beta=0.0, min_log_var=-10.0, max_log_var=10.0):
+        super().__init__()
+        self.beta = beta
+        self.min_log_var = min_log_var
+        self.max_log_var = max_log_var
+
+    def forward(self, output, target):
+        mean, log_var = split_outputs(output, target, 2)
+        log_var = log_var.clamp(self.min_log_var, self.max_log_var)
+        nll = 0.5 * (log_var + (target - mean) ** 2 * torch.exp(-log_var))
+        if self.beta:
+            nll = nll * torch.exp(log_var.detach() * self.beta)
+        return nll.mean()
+
+
+def nig_parameters(raw: torch.Tensor, n_tasks: int) -> tuple[torch.Tensor, ...]:
+    """Constrain raw outputs to Normal-Inverse-Gamma parameters.
+
+    Parameters
+    ----------
+    raw : Tensor of shape (batch, 4 * n_tasks)
+
+    Returns
+    -------
+    gamma, nu, alpha, beta : Tensors of shape (batch, n_tasks)
+        γ ∈ ℝ, ν > 0, α > 1, β > 0 (softplus plus a small floor).
+    """
+    gamma, nu, alpha, beta = torch.split(raw, n_tasks, dim=1)
+    eps = 1e-6
+    return gamma, F.softplus(nu) + eps, F.softplus(alpha) + 1 + eps, F.softplus(beta) + eps
+
+
+class NormalInverseGammaLoss(nn.Module):
+    """Deep evidential regression loss (Amini et al. 2020).
+
+    With ``Ω = 2β(1 + ν)``, the NIG negative log-likelihood is
+
+    ``0.5 log(π/ν) − α log Ω + (α + ½) log((y − γ)² ν + Ω)
+    + log Γ(α) − log Γ(α + ½)``
+
+    and the evidence regulariser ``|y − γ| (2ν + α)`` is added with weight
+    ``coefficient``. Input: constrained output ``(batch, 4 * n_tasks)`` =
+    [γ, ν, α, β] (see :func:`nig_parameters`), target ``(batch, n_tasks)``.
+
+    Parameters
+    ----------
+    coefficient : float, default=0.01
+        λ, the weight of the regulariser.
+    """
+
+    def __init__(self, coefficient=0.01):
+        super().__init__()
+        self.coefficient = coefficient
+
+    def forward(self, output, target):
+        gamma, nu, alpha, beta = split_outputs(output, target, 4)
+        omega = 2 * beta * (1 + nu)
+        error = target - gamma
+        nll = (
+            0.5 * (math.log(math.pi) - torch.log(nu))
+            - alpha * torch.log(omega)
+            + (alpha + 0.5) * torch.log(error**2 * nu + omega)
+            + torch.lgamma(alpha) - torch.lgamma(alpha + 0.5)
+        )
+        regulariser = error.abs() * (2 * nu + alpha)
+        return (nll + self.coefficient * regulariser).mean()
