@@ -46,8 +46,9 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def write_results(name: str, results: dict, table: list[tuple[str, str, str]]) -> None:
-    """Write ``results/<name>.json`` and ``results/<name>.md`` (metric, value, goal)."""
+def write_results(name: str, results: dict, table: list[tuple], header=("metric", "value", "goal"),
+                  notes: str = "") -> None:
+    """Write ``results/<name>.json`` and ``results/<name>.md`` (a table under ``header``)."""
     RESULTS.mkdir(exist_ok=True)
     payload = {"benchmark": name, "machine": machine_info(), "results": results}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
@@ -59,10 +60,11 @@ def write_results(name: str, results: dict, table: list[tuple[str, str, str]]) -
         f"{machine['torch_threads']} torch threads, device {machine['device']}), "
         f"torch {machine['torch']}.",
         "",
-        "| metric | value | goal |",
-        "|---|---|---|",
-        *[f"| {metric} | {value} | {goal} |" for metric, value, goal in table],
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *["| " + " | ".join(str(cell) for cell in row) + " |" for row in table],
         "",
+        *([notes, ""] if notes else []),
     ]
     (RESULTS / f"{name}.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -1,6 +1,7 @@
 """The estimator contract in composition: Pipeline, GridSearchCV, MAPIE, sklearn checks."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -108,10 +109,12 @@ def test_grid_search_over_lr_and_a_network_parameter(conformal_data, kind):
 @pytest.mark.parametrize("level", [0.8, 0.95])
 def test_split_conformal_with_std_score_reaches_coverage(prefit, conformal_data, level):
     _, (X_cal, y_cal), (X_test, y_test) = conformal_data
-    mapie = SplitConformalRegressor(
-        prefit, confidence_level=level, conformity_score=StdConformityScore(), prefit=True
-    )
-    mapie.conformalize(np.asarray(X_cal), y_cal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # MAPIE's prefit check must find nothing to warn about
+        mapie = SplitConformalRegressor(
+            prefit, confidence_level=level, conformity_score=StdConformityScore(), prefit=True
+        )
+        mapie.conformalize(np.asarray(X_cal), y_cal)
     y_pred, intervals = mapie.predict_interval(np.asarray(X_test))
     np.testing.assert_allclose(y_pred, prefit.predict(X_test))
     coverage = regression_coverage_score(y_test, intervals)[0]

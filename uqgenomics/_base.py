@@ -240,6 +240,14 @@ class BaseUncertaintyEstimator(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "input_shape_")
 
+    @property
+    def is_fitted(self) -> bool:
+        """Whether ``fit`` has run. MAPIE's prefit check looks for this name;
+        without it, a model fitted on sequences (which has no
+        ``n_features_in_``) would draw a spurious "does not appear fitted"
+        warning."""
+        return self.__sklearn_is_fitted__()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
