@@ -86,9 +86,10 @@ def test_pipeline_from_strings(conformal_data, kind):
 def test_pickle_round_trip(prefit, conformal_data):
     X_test = conformal_data[2][0]
     restored = pickle.loads(pickle.dumps(prefit))
-    expected, restored_result = prefit.predict_uncertainty(X_test), restored.predict_uncertainty(X_test)
+    expected = prefit.predict_uncertainty(X_test)
+    again = restored.predict_uncertainty(X_test)
     for part in ("mean", "epistemic", "aleatoric"):
-        np.testing.assert_array_equal(getattr(restored_result, part), getattr(expected, part))
+        np.testing.assert_array_equal(getattr(again, part), getattr(expected, part))
 
 
 @pytest.mark.parametrize("kind", sorted(REGRESSORS))

@@ -56,6 +56,7 @@ def test_nig_nll_is_the_student_t_marginal():
     scale = np.sqrt(b * (1 + n) / (n * a))
     reference = -student_t.logpdf(target.numpy().ravel(), df=2 * a, loc=g, scale=scale).mean()
     assert ours.item() == pytest.approx(reference, rel=1e-5)
-    with_reg = NormalInverseGammaLoss(coefficient=0.5)(torch.cat([gamma, nu, alpha, beta], 1), target)
+    outputs = torch.cat([gamma, nu, alpha, beta], 1)
+    with_reg = NormalInverseGammaLoss(coefficient=0.5)(outputs, target)
     regulariser = (np.abs(target.numpy().ravel() - g) * (2 * n + a)).mean()
     assert with_reg.item() == pytest.approx(reference + 0.5 * regulariser, rel=1e-5)

@@ -31,7 +31,8 @@ def test_every_trunk_maps_a_batch_to_features(name, length):
 def test_deepstarr_matches_the_degu_specification():
     net = DeepSTARR((230, 4))
     convs = [m for m in net.modules() if isinstance(m, nn.Conv1d)]
-    assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [(256, 7), (60, 3), (60, 5), (120, 3)]
+    layers = [(c.out_channels, c.kernel_size[0]) for c in convs]
+    assert layers == [(256, 7), (60, 3), (60, 5), (120, 3)]
     assert all(c.padding == "same" for c in convs)
     assert _count(net, nn.MaxPool1d) == 4 and _count(net, nn.BatchNorm1d) == 6
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]

@@ -23,7 +23,9 @@ from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
 #: Parameter prefixes routed to the network constructor or to skorch.
-ROUTED_PREFIXES = ("network__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__")
+ROUTED_PREFIXES = (
+    "network__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__",
+)
 
 SHARED_PARAMS_DOC = """
     network : str or nn.Module subclass, default='cnn'
@@ -67,7 +69,7 @@ SHARED_PARAMS_DOC = """
 def with_shared_params_doc(cls):
     """Class decorator: put the shared parameters where the docstring says
     ``%(shared_params)s``."""
-    cls.__doc__ = cls.__doc__.replace("%(shared_params)s", SHARED_PARAMS_DOC.strip("\n"))
+    cls.__doc__ = cls.__doc__.replace("%(shared_params)s", SHARED_PARAMS_DOC.strip())
     return cls
 
 
@@ -110,7 +112,8 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-        # Checked in fit (sklearn: __init__ only stores). Kept apart from the named parameters; get_params / set_params expose them.
+        # Prefixed parameters: checked in fit (sklearn's __init__ only stores),
+        # kept apart from the named ones, exposed by get_params / set_params.
         self._routed_kwargs = dict(kwargs)
 
     # -- parameters ------------------------------------------------------

@@ -24,7 +24,8 @@ def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[t
         If ``target`` is not ``(batch, n_tasks)`` with ``k * n_tasks``
         output columns.
     """
-    if target.ndim != 2 or output.ndim != 2 or output.shape != (target.shape[0], k * target.shape[1]):
+    if (target.ndim != 2 or output.ndim != 2
+            or output.shape != (target.shape[0], k * target.shape[1])):
         raise ValueError(
             f"expected output (batch, {k} * n_tasks) and target (batch, n_tasks); got "
             f"output {tuple(output.shape)} and target {tuple(target.shape)}"

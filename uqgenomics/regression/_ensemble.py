@@ -130,7 +130,8 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
 
         Returns
         -------
-        predictions : ndarray of shape (n_estimators, n_samples) or (n_estimators, n_samples, n_tasks), float64
+        predictions : ndarray of shape (n_estimators, n_samples[, n_tasks]), float64
+            The task axis only when ``y`` was 2-D.
         """
         X = self._check_predict_X(X)
         return self._format_output(np.stack([

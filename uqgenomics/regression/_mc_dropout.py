@@ -19,8 +19,10 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     their standard deviation the epistemic uncertainty; aleatoric is zero.
     The part of the network before its first dropout layer is computed once
     per batch and only the rest is sampled (for DeepSTARR: the dense head),
-    which gives the same distribution as full stochastic passes at a
-    fraction of the cost. The network must contain dropout.
+    which gives each input the same distribution as full stochastic passes
+    at a fraction of the cost. Mask ``k`` is shared by all inputs, so a
+    prediction does not depend on the other rows of ``X`` and two inputs'
+    samples are paired. The network must contain dropout.
 
     Parameters
     ----------
