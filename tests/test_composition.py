@@ -8,6 +8,7 @@ import pytest
 from mapie.conformity_scores import StdConformityScore
 from mapie.metrics.regression import regression_coverage_score
 from mapie.regression import CrossConformalRegressor, SplitConformalRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -145,3 +146,21 @@ def test_cross_conformal_reaches_coverage(conformal_data):
     ).fit_conformalize(X_all, y_all)
     _, intervals = mapie.predict_interval(np.asarray(X_test))
     assert abs(regression_coverage_score(y_test, intervals)[0] - 0.9) < 0.06
+
+
+@pytest.mark.parametrize("kind", sorted(REGRESSORS))
+def test_bad_input_is_rejected_by_every_regressor(kind, conformal_data):
+    (X, y), _, _ = conformal_data
+    with pytest.raises(NotFittedError):
+        make_regressor(kind, **TINY_CNN).predict(X[:2])
+    for bad_X, bad_y, match in [
+        (X[:10], np.r_[y[:9], np.nan], "NaN"),
+        (X[:10], y[:9], "inconsistent numbers of samples"),
+        (["ACGT", "ACXT"], [1.0, 2.0], "'X' in sequence 1"),
+        (np.zeros((4, 5, 3)), np.zeros(4), r"\(n_samples, length, 4\)"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make_regressor(kind, **TINY_CNN).fit(bad_X, bad_y)
+    fitted = make_regressor(kind, **dict(TINY_CNN, max_epochs=1)).fit(X[:64], y[:64])
+    with pytest.raises(ValueError, match="fitted on one-hot sequences"):
+        fitted.predict(np.zeros((2, 40)))
