@@ -79,6 +79,11 @@ def main() -> None:
             rows.append(row)
             print({k: np.round(v, 4).tolist() if isinstance(v, (list, float)) else v
                    for k, v in row.items()}, flush=True)
+            report(rows, args, data, sets)
+
+
+def report(rows, args, data, sets) -> None:
+    """Write the results so far (called after every method: a cut-off run keeps them)."""
     keys = ("pearson", "nll", "coverage_raw", "width_raw", "coverage_conformal",
             "width_conformal")
     summary = summarise(rows, keys)
@@ -89,7 +94,8 @@ def main() -> None:
         for m, v in noise.items()
     )
     notes = (
-        f"MLP (128, 64), dropout 0.1, batch 256, on one-hot 9 nt; seeds {args.seeds}; fit "
+        f"MLP (128, 64), dropout 0.1, batch 256, on one-hot 9 nt; seeds "
+        f"{sorted({r['seed'] for r in rows})} of {args.seeds}; fit "
         f"{len(data['fit'][1])}, calibrate {len(data['cal'][1])}, test {len(data['test'][1])}. "
         "Replicate 1 vs replicate 2 Pearson r on shared sequences is the noise ceiling "
         f"({np.corrcoef(*sets['test'][['y', 'y_replicate']].dropna().to_numpy().T)[0, 1]:.3f} "

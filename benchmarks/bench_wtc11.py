@@ -58,11 +58,17 @@ def main() -> None:
             rows.append(row)
             print({k: np.round(v, 4).tolist() if isinstance(v, (list, float)) else v
                    for k, v in row.items()}, flush=True)
+            report(rows, args, len(fit), len(cal), len(test[1]))
+
+
+def report(rows, args, n_fit, n_cal, n_test) -> None:
+    """Write the results so far (called after every method: a cut-off run keeps them)."""
     summary = summarise(rows)
     members = [r for row in rows if "pearson_members" in row for r in row["pearson_members"]]
     notes = (
-        f"{args.network}, seeds {args.seeds}, fit on {len(fit)} / calibrate on {len(cal)} "
-        f"sequences of one fold, test on the other fold ({len(test[1])}). Ensemble: "
+        f"{args.network}, seeds {sorted({r['seed'] for r in rows})} of {args.seeds}, fit on "
+        f"{n_fit} / calibrate on {n_cal} sequences of one fold, test on the other fold "
+        f"({n_test}). Ensemble: "
         f"{args.n_estimators} members; its single members reach Pearson r "
         f"{np.mean(members):.3f} ± {np.std(members):.3f} (n = {len(members)}). "
         "The ensemble and MC dropout have no noise head, so their total std is epistemic only."
