@@ -46,6 +46,19 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
+def interleaved_best_times(*fns, rounds: int = 3) -> list[float]:
+    """Smallest wall time of each function over ``rounds`` alternating calls.
+
+    Alternating the calls spreads the noise of a shared machine over all of
+    them alike, so their ratios are fair.
+    """
+    times = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, record in zip(fns, times):
+            record.append(best_time(fn, 1))
+    return [min(record) for record in times]
+
+
 def write_results(name: str, results: dict, table: list[tuple], header=("metric", "value", "goal"),
                   notes: str = "") -> None:
     """Write ``results/<name>.json`` and ``results/<name>.md`` (a table under ``header``)."""

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from _common import best_time, write_results
+from _common import best_time, interleaved_best_times, write_results
 from uqgenomics import EnsembleRegressor, one_hot_encode
 from uqgenomics.networks import HeadedNetwork, build_trunk
 
@@ -63,12 +63,9 @@ def bench_training(X, y) -> dict:
         return bare_training_loop(X, y[:, None])
 
     ours()  # warm-up: allocator, oneDNN kernels
-    t_ours, t_bare = [], []
-    for _ in range(3):  # interleaved, so machine noise hits both alike
-        t_ours.append(best_time(ours, 1))
-        t_bare.append(best_time(bare, 1))
-    return {"epoch_s_ours": min(t_ours) / EPOCHS, "epoch_s_bare": min(t_bare) / EPOCHS,
-            "ratio": min(t_ours) / min(t_bare)}
+    t_ours, t_bare = interleaved_best_times(ours, bare)
+    return {"epoch_s_ours": t_ours / EPOCHS, "epoch_s_bare": t_bare / EPOCHS,
+            "ratio": t_ours / t_bare}
 
 
 def bench_prediction(model: EnsembleRegressor, X: np.ndarray) -> dict:
@@ -82,12 +79,9 @@ def bench_prediction(model: EnsembleRegressor, X: np.ndarray) -> dict:
 
     model.predict(X)
     bare()
-    t_ours, t_bare = [], []
-    for _ in range(3):
-        t_ours.append(best_time(lambda: model.predict(X), 1))
-        t_bare.append(best_time(bare, 1))
-    return {"seq_per_s_ours": len(X) / min(t_ours), "seq_per_s_bare": len(X) / min(t_bare),
-            "ratio": min(t_bare) / min(t_ours)}
+    t_ours, t_bare = interleaved_best_times(lambda: model.predict(X), bare)
+    return {"seq_per_s_ours": len(X) / t_ours, "seq_per_s_bare": len(X) / t_bare,
+            "ratio": t_bare / t_ours}
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.nn.modules.dropout import _DropoutNd
 
-from _common import best_time, write_results
+from _common import interleaved_best_times, write_results
 from uqgenomics import MCDropoutRegressor
 from uqgenomics._training import forward_in_batches
 
@@ -51,12 +51,7 @@ def main() -> None:
         return np.stack(samples)
 
     deterministic(), ours()
-    t_det, t_ours, t_naive = [], [], []
-    for _ in range(3):
-        t_det.append(best_time(deterministic, 1))
-        t_ours.append(best_time(ours, 1))
-        t_naive.append(best_time(naive, 1))
-    det, fast, slow = min(t_det), min(t_ours), min(t_naive)
+    det, fast, slow = interleaved_best_times(deterministic, ours, naive)
     results = {"deterministic_s": det, "mc_ours_s": fast, "mc_naive_s": slow,
                "ratio_ours": fast / det, "ratio_naive": slow / det,
                "setup": {"network": "deepstarr", "length": LENGTH, "n_sequences": N,

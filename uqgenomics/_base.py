@@ -329,4 +329,3 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
         if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
             raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
         return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_)
-

@@ -107,7 +107,8 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         if not self.mc_dropout:
             mean, variance = self._mean_and_variance(self._outputs(X))
             return UncertaintyResult(
-                mean=self._format_output(mean), epistemic=self._format_output(0 * mean),
+                mean=self._format_output(mean),
+                epistemic=self._format_output(np.zeros_like(mean)),
                 aleatoric=self._format_output(np.sqrt(variance)),
             )
         means, variances = self._mean_and_variance(
