@@ -1,0 +1,57 @@
+"""Metrics for predictions with uncertainty: regression, classification, OOD.
+
+Arrays in, floats or tables out; the formula of each metric is in its
+docstring. Regression metrics take one task at a time;
+:func:`uncertainty_report` runs them all on a ``predict_uncertainty``
+result, one row per task.
+"""
+
+from ._classification import (
+    brier_score,
+    calibration_mse,
+    classification_nll,
+    entropy_decomposition,
+    expected_calibration_error,
+    reliability_bins,
+)
+from ._ood import fpr_at_95_tpr, ood_aupr, ood_auroc
+from ._regression import (
+    calibration_curve,
+    crps_gaussian,
+    gaussian_interval,
+    gaussian_nll,
+    interval_coverage,
+    interval_score,
+    interval_width,
+    miscalibration_area,
+    pearson_r,
+    spearman_r,
+    stratified_performance,
+    uncertainty_error_correlation,
+)
+from ._report import uncertainty_report
+
+__all__ = [
+    "brier_score",
+    "calibration_curve",
+    "calibration_mse",
+    "classification_nll",
+    "crps_gaussian",
+    "entropy_decomposition",
+    "expected_calibration_error",
+    "fpr_at_95_tpr",
+    "gaussian_interval",
+    "gaussian_nll",
+    "interval_coverage",
+    "interval_score",
+    "interval_width",
+    "miscalibration_area",
+    "ood_aupr",
+    "ood_auroc",
+    "pearson_r",
+    "reliability_bins",
+    "spearman_r",
+    "stratified_performance",
+    "uncertainty_error_correlation",
+    "uncertainty_report",
+]

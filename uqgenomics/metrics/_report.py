@@ -1,0 +1,87 @@
+"""One table of every regression metric for a ``predict_uncertainty`` result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._regression import (
+    crps_gaussian,
+    gaussian_interval,
+    gaussian_nll,
+    interval_coverage,
+    interval_score,
+    interval_width,
+    miscalibration_area,
+    pearson_r,
+    spearman_r,
+    stratified_performance,
+    uncertainty_error_correlation,
+)
+
+
+def uncertainty_report(y_true, result, level: float = 0.95, task_names=None):
+    """Accuracy, calibration and usefulness of the uncertainty, per task.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_tasks)
+    result : UncertaintyResult
+        Output of any estimator's ``predict_uncertainty``; the probabilistic
+        metrics use ``result.total`` as the predictive std.
+    level : float, default=0.95
+        Nominal level of the central Gaussian intervals.
+    task_names : sequence of str, optional
+        Row labels; ``task_0, task_1, …`` by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task with columns ``pearson``, ``spearman``, ``mse``,
+        ``nll`` (Gaussian, nats), ``crps``, ``coverage`` and ``width`` of the
+        interval at ``level``, ``interval_score``, ``miscalibration_area``,
+        ``spearman_total_error`` and ``spearman_epistemic_error`` (rank
+        correlation of each std with ``|error|``; NaN when the part is zero
+        everywhere), and ``pearson_below_p25`` / ``p50`` / ``p75`` (Pearson
+        r on the points whose total std is below that percentile).
+    """
+    import pandas as pd
+
+    y = np.asarray(y_true, dtype=np.float64)
+    parts = [np.asarray(a, dtype=np.float64) for a in
+             (result.mean, result.epistemic, result.aleatoric, result.total)]
+    if y.ndim == 1:
+        y, parts = y[:, None], [p.reshape(-1, 1) for p in parts]
+    if parts[0].shape != y.shape:
+        raise ValueError(f"y_true has shape {np.shape(y_true)}, but the result's mean has "
+                         f"shape {np.shape(result.mean)}")
+    names = list(task_names) if task_names is not None else [
+        f"task_{i}" for i in range(y.shape[1])]
+    rows = [_task_row(y[:, t], *(p[:, t] for p in parts), level) for t in range(y.shape[1])]
+    return pd.DataFrame(rows, index=pd.Index(names, name="task"))
+
+
+def _task_row(y, mean, epistemic, aleatoric, total, level) -> dict:
+    lower, upper = gaussian_interval(mean, total, level)
+    stratified = stratified_performance(y, mean, total, percentiles=(25, 50, 75))
+    row = {
+        "pearson": pearson_r(y, mean),
+        "spearman": spearman_r(y, mean),
+        "mse": float(np.mean((y - mean) ** 2)),
+        "nll": gaussian_nll(y, mean, total),
+        "crps": crps_gaussian(y, mean, total),
+        "coverage": interval_coverage(y, mean, total, level),
+        "width": interval_width(mean, total, level),
+        "interval_score": interval_score(y, lower, upper, level),
+        "miscalibration_area": miscalibration_area(y, mean, total),
+        "spearman_total_error": _rank_correlation(y, mean, total),
+        "spearman_epistemic_error": _rank_correlation(y, mean, epistemic),
+    }
+    for q, score in zip(stratified["percentile"], stratified["score"]):
+        row[f"pearson_below_p{q}"] = score
+    return row
+
+
+def _rank_correlation(y, mean, std) -> float:
+    if np.all(std == std[0]):
+        return float("nan")
+    return uncertainty_error_correlation(y, mean, std)
