@@ -8,13 +8,19 @@ import numpy as np
 from mapie.conformity_scores import StdConformityScore
 from mapie.metrics.regression import regression_coverage_score, regression_mean_width_score
 from mapie.regression import SplitConformalRegressor
-from scipy.stats import norm, pearsonr, spearmanr
 
 from uqgenomics import (
     EnsembleRegressor,
     EvidentialRegressor,
     HeteroscedasticRegressor,
     MCDropoutRegressor,
+)
+from uqgenomics.metrics import (
+    gaussian_nll,
+    interval_coverage,
+    interval_width,
+    pearson_r,
+    spearman_r,
 )
 
 LEVEL = 0.95
@@ -28,28 +34,20 @@ METHODS = {
 }
 
 
-def gaussian_nll(y, mean, std) -> float:
-    """Mean Gaussian negative log-likelihood (nats), std floored at 1e-6."""
-    std = np.maximum(std, 1e-6)
-    return float(np.mean(0.5 * np.log(2 * np.pi * std**2) + (y - mean) ** 2 / (2 * std**2)))
-
-
 def score(model, X_cal, y_cal, X_test, y_test) -> dict:
     """Accuracy, NLL and 95 % coverage / width before and after conformal."""
     result = model.predict_uncertainty(X_test)
-    z = norm.ppf(0.5 + LEVEL / 2)
-    raw = np.stack([result.mean - z * result.total, result.mean + z * result.total], 1)[:, :, None]
     start = time.perf_counter()
     conformal = SplitConformalRegressor(
         model, confidence_level=LEVEL, conformity_score=StdConformityScore(), prefit=True
     ).conformalize(X_cal, y_cal)
     _, intervals = conformal.predict_interval(X_test)
     return {
-        "pearson": pearsonr(result.mean, y_test)[0],
-        "spearman": spearmanr(result.mean, y_test)[0],
+        "pearson": pearson_r(y_test, result.mean),
+        "spearman": spearman_r(y_test, result.mean),
         "nll": gaussian_nll(y_test, result.mean, result.total),
-        "coverage_raw": regression_coverage_score(y_test, raw)[0],
-        "width_raw": regression_mean_width_score(raw)[0],
+        "coverage_raw": interval_coverage(y_test, result.mean, result.total, LEVEL),
+        "width_raw": interval_width(result.mean, result.total, LEVEL),
         "coverage_conformal": regression_coverage_score(y_test, intervals)[0],
         "width_conformal": regression_mean_width_score(intervals)[0],
         "conformal_seconds": time.perf_counter() - start,
@@ -64,7 +62,7 @@ def fit_and_score(method, params, n_estimators, data) -> dict:
     row = {"method": method, "fit_seconds": time.perf_counter() - start}
     row.update(score(model, *data["cal"], *data["test"]))
     if method == "ensemble":
-        row["pearson_members"] = [pearsonr(m, data["test"][1])[0]
+        row["pearson_members"] = [pearson_r(data["test"][1], m)
                                   for m in model.predict_members(data["test"][0])]
     return row
 

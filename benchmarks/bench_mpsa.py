@@ -20,21 +20,18 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from _common import SHARED_DATA, write_results
 from _uq_eval import METHODS, TABLE_HEADER, fit_and_score, summarise, table
 from uqgenomics import one_hot_encode
+from uqgenomics.datasets import load_mpsa
+from uqgenomics.metrics import spearman_r
 
 
 def load():
-    folder = SHARED_DATA / "mavenn"
-    if not folder.is_dir():
-        raise SystemExit(f"{folder} is absent: this benchmark needs the shared MPSA data")
-    first = pd.read_csv(folder / "mpsa_data.csv.gz")
-    second = pd.read_csv(folder / "mpsa_replicate_data.csv.gz")[["x", "y"]]
-    frame = first.merge(second.rename(columns={"y": "y_replicate"}), on="x", how="left")
-    frame["X"] = list(one_hot_encode(frame["x"].tolist(), rna=True))
+    """The MPSA table split by its ``set`` column, with one-hot ``X``."""
+    data = load_mpsa(data_home=SHARED_DATA)
+    frame = data.frame.assign(X=list(one_hot_encode(data.X)))
     return {name: part for name, part in frame.groupby("set")}
 
 
@@ -49,8 +46,8 @@ def noise_agreement(result, test: pd.DataFrame) -> dict:
             out[f"spearman_{part}_vs_replicate_gap"] = float("nan")
             out[f"spearman_{part}_vs_counts"] = float("nan")
             continue
-        out[f"spearman_{part}_vs_replicate_gap"] = spearmanr(std[both], disagreement)[0]
-        out[f"spearman_{part}_vs_counts"] = spearmanr(std, test["tot_ct"])[0]
+        out[f"spearman_{part}_vs_replicate_gap"] = spearman_r(std[both], disagreement)
+        out[f"spearman_{part}_vs_counts"] = spearman_r(std, test["tot_ct"])
     out["n_with_replicate"] = int(both.sum())
     return out
 

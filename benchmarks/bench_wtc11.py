@@ -21,16 +21,15 @@ import numpy as np
 
 from _common import SHARED_DATA, write_results
 from _uq_eval import METHODS, TABLE_HEADER, fit_and_score, summarise, table
-from uqgenomics import one_hot_encode, read_table
+from uqgenomics import one_hot_encode
+from uqgenomics.datasets import load_lentimpra_wtc11
 
 
 def load_folds():
-    folder = SHARED_DATA / "lentimpra_wtc11"
-    if not folder.is_dir():
-        raise SystemExit(f"{folder} is absent: this benchmark needs the shared WTC11 data")
-    train = read_table(folder / "WTC11_valid.tsv", target_columns="mean_value")
-    test = read_table(folder / "WTC11_test.tsv", target_columns="mean_value")
-    return (one_hot_encode(train[0]), train[1]), (one_hot_encode(test[0]), test[1])
+    """(X, y) of the training fold and of the test fold, one-hot."""
+    data = load_lentimpra_wtc11(data_home=SHARED_DATA)
+    return ((one_hot_encode(data.X_valid), data.y_valid),
+            (one_hot_encode(data.X_test), data.y_test))
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Run every benchmark script in turn (``make bench``).
 
 Scripts that need ``../shared/data`` are skipped with a message when it is
-absent. Each script writes ``benchmarks/results/<name>.json`` and ``.md``.
+absent. Each script writes ``benchmarks/results/<name>.json`` and ``.md``;
+``report.py`` then gathers them into ``results/SUMMARY.md``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from _common import SHARED_DATA
 
 HERE = Path(__file__).resolve().parent
-NEEDS_SHARED_DATA = {"bench_wtc11.py"}
+NEEDS_SHARED_DATA = {"bench_wtc11.py", "bench_mpsa.py"}
 
 
 def main() -> int:
@@ -24,6 +25,7 @@ def main() -> int:
             continue
         print(f"== {script.name}", flush=True)
         failures += subprocess.call([sys.executable, str(script)], cwd=HERE) != 0
+    subprocess.call([sys.executable, str(HERE / "report.py")], cwd=HERE)
     return failures
 
 

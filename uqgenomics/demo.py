@@ -15,10 +15,10 @@ import numpy as np
 from mapie.conformity_scores import StdConformityScore
 from mapie.metrics.regression import regression_coverage_score, regression_mean_width_score
 from mapie.regression import SplitConformalRegressor
-from scipy.stats import norm, pearsonr
 
 from .datasets import make_regulatory_sequences
 from .encoding import read_table
+from .metrics import interval_coverage, interval_width, pearson_r
 from .regression import EnsembleRegressor
 
 
@@ -34,9 +34,7 @@ def _load(args) -> tuple[np.ndarray, np.ndarray, str]:
     return np.asarray(sequences), y, args.data
 
 
-def _interval_report(name: str, y: np.ndarray, intervals: np.ndarray) -> str:
-    coverage = regression_coverage_score(y, intervals)[0]
-    width = regression_mean_width_score(intervals)[0]
+def _interval_line(name: str, coverage: float, width: float) -> str:
     return f"  {name:<32} coverage {coverage:6.1%}   mean width {width:.3f}"
 
 
@@ -58,27 +56,29 @@ def run(args) -> dict:
 
     result = model.predict_uncertainty(X[test])
     members = model.predict_members(X[test])
-    r_ensemble = pearsonr(result.mean, y[test])[0]
-    r_members = [pearsonr(m, y[test])[0] for m in members]
+    r_ensemble = pearson_r(y[test], result.mean)
+    r_members = [pearson_r(y[test], m) for m in members]
     print(f"Pearson r: ensemble {r_ensemble:.3f}; single members "
           f"{np.mean(r_members):.3f} ± {np.std(r_members):.3f}")
     print(f"epistemic std (spread across members): median {np.median(result.epistemic):.3f}")
 
     level = 0.95
-    z = norm.ppf(0.5 + level / 2)
-    raw = np.stack([result.mean - z * result.total, result.mean + z * result.total], axis=1)
     mapie = SplitConformalRegressor(
         model, confidence_level=level, conformity_score=StdConformityScore(), prefit=True
     ).conformalize(X[cal], y[cal])
     _, intervals = mapie.predict_interval(X[test])
     print(f"{level:.0%} intervals on the test set:")
-    print(_interval_report("mean ± 1.96 epistemic std", y[test], raw[:, :, None]))
-    print(_interval_report("MAPIE split conformal (std)", y[test], intervals))
+    print(_interval_line("mean ± 1.96 epistemic std",
+                         interval_coverage(y[test], result.mean, result.total, level),
+                         interval_width(result.mean, result.total, level)))
+    conformal_coverage = regression_coverage_score(y[test], intervals)[0]
+    print(_interval_line("MAPIE split conformal (std)", conformal_coverage,
+                         regression_mean_width_score(intervals)[0]))
     print(f"total time {time.perf_counter() - start:.0f} s")
     return {
         "pearson_ensemble": r_ensemble,
         "pearson_members": r_members,
-        "coverage_conformal": regression_coverage_score(y[test], intervals)[0],
+        "coverage_conformal": conformal_coverage,
     }
 
 
