@@ -1,0 +1,40 @@
+"""Augmentations of one-hot DNA batches and covariate-shifted test sets.
+
+Operations are callables on torch tensors ``(batch, length, 4)``; combine
+them with :class:`RandomAugment` and pass the result as ``augment=`` to
+:class:`~uqgenomics.DistilledRegressor` (or use them in any training loop).
+:func:`make_shifted` builds shifted test sets from numpy or string input.
+"""
+
+from ._ops import (
+    DinucleotideShuffle,
+    MononucleotideShuffle,
+    RandomAugment,
+    RandomDeletion,
+    RandomInsertion,
+    RandomInversion,
+    RandomMutation,
+    RandomNoise,
+    RandomReverseComplement,
+    RandomTranslocation,
+    evoaug_ops,
+)
+from ._shift import SHIFT_KINDS, make_shifted
+from ._shuffle import dinucleotide_shuffle
+
+__all__ = [
+    "DinucleotideShuffle",
+    "MononucleotideShuffle",
+    "RandomAugment",
+    "RandomDeletion",
+    "RandomInsertion",
+    "RandomInversion",
+    "RandomMutation",
+    "RandomNoise",
+    "RandomReverseComplement",
+    "RandomTranslocation",
+    "SHIFT_KINDS",
+    "dinucleotide_shuffle",
+    "evoaug_ops",
+    "make_shifted",
+]
