@@ -136,8 +136,9 @@ def test_random_augment_draws_between_bounds():
     assert set(counts) == {1, 2}
     assert all(c == sorted(c) for c in calls)  # listed order kept
     assert {name for c in calls for name in c} == {"a", "b", "c"}
+    assert RandomAugment([tagged("a")]).n_ops == (0, 1)
     with pytest.raises(ValueError, match="n_ops"):
-        RandomAugment([tagged("a")], n_ops=(0, 2))
+        RandomAugment([tagged("a")], n_ops=(2, 3))
     assert len(evoaug_ops()) == 6
 
 

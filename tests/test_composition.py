@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from uqgenomics import (
+    DistilledRegressor,
     DNAEncoder,
     EnsembleRegressor,
     EvidentialRegressor,
@@ -40,6 +41,7 @@ REGRESSORS = {
     "mc_dropout": (MCDropoutRegressor, {"n_samples": 20}),
     "heteroscedastic": (HeteroscedasticRegressor, {"mc_dropout": True, "n_samples": 20}),
     "evidential": (EvidentialRegressor, {}),
+    "distilled": (DistilledRegressor, {"n_teacher_members": 2}),
 }
 
 

@@ -9,6 +9,7 @@ MAPIE's conformal wrappers.
 from ._result import UncertaintyResult
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
 from .regression import (
+    DistilledRegressor,
     EnsembleRegressor,
     EvidentialRegressor,
     HeteroscedasticRegressor,
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DNAEncoder",
+    "DistilledRegressor",
     "EnsembleRegressor",
     "EvidentialRegressor",
     "HeteroscedasticRegressor",

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._sampling import mc_dropout_outputs
-from ._training import fit_network, forward_in_batches
+from ._training import ArrayBatchIterator, fit_network, forward_in_batches
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
@@ -194,19 +194,27 @@ class BaseUncertaintyEstimator(BaseEstimator):
         )
         return X, y, (X_val, y_val), rng
 
-    def _fit_network(self, X, y, validation, seed):
-        """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net)."""
+    def _fit_network(self, X, y, validation, seed, iterator_train=ArrayBatchIterator,
+                     iterator_params=None):
+        """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net).
+
+        ``iterator_train`` and ``iterator_params`` (its constructor
+        arguments, without the ``iterator_train__`` prefix) replace the
+        plain training batches, e.g. with augmented ones.
+        """
         network_params = {k.removeprefix("network__"): v
                           for k, v in self._routed_params("network__").items()}
         skorch_params = {k: v for k, v in self._routed_params().items()
                          if not k.startswith("network__")}
+        skorch_params.update({f"iterator_train__{k}": v
+                              for k, v in (iterator_params or {}).items()})
 
         def build_module():
             trunk = build_trunk(self.network, X.shape[1:], network_params)
             return HeadedNetwork(trunk, self._make_heads(trunk.out_features, y.shape[1]))
 
         return fit_network(build_module, self._make_criterion(), X, y, validation, seed,
-                           self._training_params(), skorch_params)
+                           self._training_params(), skorch_params, iterator_train)
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""

@@ -118,3 +118,46 @@ class NormalInverseGammaLoss(nn.Module):
         )
         regulariser = error.abs() * (2 * nu + alpha)
         return (nll + self.coefficient * regulariser).mean()
+
+
+class DistillationLoss(nn.Module):
+    """``MSE(μ) + λ·MSE(σ_epistemic) [+ γ·MSE(σ_aleatoric)]`` against teacher targets.
+
+    Output and target both have shape ``(batch, k * n_tasks)``, laid out as
+    ``[μ, σ_epistemic(, σ_aleatoric)]`` with ``k`` = 2 or 3 (the uncertainty
+    columns may be log-variances instead of stds: the loss is the same). A
+    NaN aleatoric target (an augmented sequence, which has no replicate
+    measurement) is left out of that term; a batch without any aleatoric
+    target contributes 0 to it.
+
+    Parameters
+    ----------
+    lambda_ : float, default=1.0
+        Weight of the epistemic term.
+    gamma : float, default=1.0
+        Weight of the aleatoric term.
+    n_parts : {2, 3}, default=2
+    """
+
+    def __init__(self, lambda_=1.0, gamma=1.0, n_parts=2):
+        super().__init__()
+        if n_parts not in (2, 3):
+            raise ValueError(f"n_parts must be 2 or 3, got {n_parts}")
+        self.lambda_ = lambda_
+        self.gamma = gamma
+        self.n_parts = n_parts
+
+    def forward(self, output, target):
+        if output.shape != target.shape or output.ndim != 2 or output.shape[1] % self.n_parts:
+            raise ValueError(f"expected output and target of the same shape (batch, "
+                             f"{self.n_parts} * n_tasks); got {tuple(output.shape)} and "
+                             f"{tuple(target.shape)}")
+        outputs = torch.chunk(output, self.n_parts, dim=1)
+        targets = torch.chunk(target, self.n_parts, dim=1)
+        loss = F.mse_loss(outputs[0], targets[0]) + self.lambda_ * F.mse_loss(outputs[1],
+                                                                             targets[1])
+        if self.n_parts == 3:
+            known = ~torch.isnan(targets[2])
+            if known.any():
+                loss = loss + self.gamma * F.mse_loss(outputs[2][known], targets[2][known])
+        return loss

@@ -205,7 +205,8 @@ class RandomAugment:
     ops : sequence of callables
         Augmentations ``op(x, generator=None)``.
     n_ops : (int, int), default=(0, 2)
-        Each batch draws ``k`` uniformly from this inclusive range and
+        Each batch draws ``k`` uniformly from this inclusive range (its top
+        capped at the number of ops) and
         applies ``k`` distinct ops, chosen at random, in their listed order
         (EvoAug's scheme).
 
@@ -222,10 +223,10 @@ class RandomAugment:
     def __init__(self, ops, n_ops=(0, 2)):
         self.ops = list(ops)
         low, high = n_ops
-        if not 0 <= low <= high <= len(self.ops):
-            raise ValueError(f"n_ops must satisfy 0 <= min <= max <= {len(self.ops)}, "
-                             f"got {n_ops}")
-        self.n_ops = (low, high)
+        if not 0 <= low <= high or low > len(self.ops):
+            raise ValueError(f"n_ops must satisfy 0 <= min <= max and min <= {len(self.ops)} "
+                             f"(the number of ops), got {n_ops}")
+        self.n_ops = (low, min(high, len(self.ops)))
 
     def __call__(self, x, generator=None):
         low, high = self.n_ops

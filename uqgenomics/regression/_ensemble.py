@@ -8,6 +8,7 @@ from joblib import Parallel, delayed
 
 from .._base import BaseUncertaintyEstimator, UncertaintyRegressorMixin, with_shared_params_doc
 from .._result import UncertaintyResult
+from ..losses import GaussianNLLLoss
 
 
 @with_shared_params_doc
@@ -31,6 +32,9 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
     n_jobs : int or None, default=None
         Members trained in parallel through joblib; ``None`` is 1 unless a
         ``joblib.parallel_backend`` context says otherwise.
+    heteroscedastic : bool, default=False
+        Members predict a mean and a log-variance (Gaussian NLL), giving an
+        aleatoric part; standardise ``y`` first, the NLL is scale-dependent.
 
     Attributes
     ----------
@@ -63,6 +67,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
         n_estimators=10,
         bootstrap=False,
         n_jobs=None,
+        heteroscedastic=False,
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -87,6 +92,27 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
         self.n_estimators = n_estimators
         self.bootstrap = bootstrap
         self.n_jobs = n_jobs
+        self.heteroscedastic = heteroscedastic
+
+    def _make_heads(self, n_features, n_tasks):
+        heads = super()._make_heads(n_features, n_tasks)
+        if self.heteroscedastic:
+            heads["log_var"] = torch.nn.Linear(n_features, n_tasks)
+        return heads
+
+    def _make_criterion(self):
+        return GaussianNLLLoss() if self.heteroscedastic else super()._make_criterion()
+
+    def _member_outputs(self, X) -> tuple[np.ndarray, np.ndarray | None]:
+        """Members' means and variances ``(n_estimators, n_samples, n_tasks)``;
+        variances are None for a plain ensemble."""
+        outputs = np.stack([self._forward(m, X) for m in self._fitted_networks()])
+        outputs = outputs.astype(np.float64)
+        if not self.heteroscedastic:
+            return outputs, None
+        mean, log_var = np.split(outputs, 2, axis=-1)
+        loss = GaussianNLLLoss()
+        return mean, np.exp(np.clip(log_var, loss.min_log_var, loss.max_log_var))
 
     def fit(self, X, y, validation_data=None):
         """Train every member.
@@ -133,10 +159,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
         predictions : ndarray of shape (n_estimators, n_samples[, n_tasks]), float64
             The task axis only when ``y`` was 2-D.
         """
-        X = self._check_predict_X(X)
-        return self._format_output(np.stack([
-            self._forward(module, X) for module in self._fitted_networks()
-        ]))
+        return self._format_output(self._member_outputs(self._check_predict_X(X))[0])
 
     def predict_uncertainty(self, X):
         """Ensemble mean with the epistemic spread across members.
@@ -149,11 +172,14 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
         -------
         result : UncertaintyResult
             ``mean`` over members; ``epistemic`` = standard deviation across
-            members (ddof=0); ``aleatoric`` = 0 (a plain ensemble has no
-            noise head). Arrays of shape (n_samples,) or (n_samples, n_tasks).
+            members (ddof=0); ``aleatoric`` = root of the members' mean
+            variance with ``heteroscedastic=True``, else 0 (a plain ensemble
+            has no noise head). Arrays of shape (n_samples,) or
+            (n_samples, n_tasks).
         """
-        members = self.predict_members(X)
-        mean = members.mean(axis=0)
-        return UncertaintyResult(
-            mean=mean, epistemic=members.std(axis=0), aleatoric=np.zeros_like(mean)
-        )
+        means, variances = self._member_outputs(self._check_predict_X(X))
+        aleatoric = np.zeros(means.shape[1:]) if variances is None \
+            else np.sqrt(variances.mean(axis=0))
+        return UncertaintyResult(mean=self._format_output(means.mean(axis=0)),
+                                 epistemic=self._format_output(means.std(axis=0)),
+                                 aleatoric=self._format_output(aleatoric))

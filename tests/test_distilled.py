@@ -1,0 +1,173 @@
+"""DistilledRegressor: targets, heads, replicates, augmentation and the teacher."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import pearsonr, spearmanr
+from sklearn.frozen import FrozenEstimator
+
+from uqgenomics import DistilledRegressor, EnsembleRegressor
+from uqgenomics.augment import RandomAugment, RandomMutation
+
+from .conftest import TINY_CNN
+
+MLP = dict(network="mlp", network__hidden=(32, 32), network__dropout=0.0, lr=1e-2,
+           batch_size=128, max_epochs=40, patience=10, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def features():
+    """Inputs whose ensemble disagreement varies: a smooth function, sparse tails."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_t(df=3, size=(1500, 4)).clip(-6, 6).astype(np.float32)
+    noise_std = 0.1 + 0.4 * (X[:, 1] > 0)
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 2] + noise_std * rng.normal(size=1500)
+    return X, y, noise_std
+
+
+@pytest.fixture(scope="module")
+def teacher(features):
+    X, y, _ = features
+    return EnsembleRegressor(n_estimators=5, **MLP).fit(X[:1000], y[:1000])
+
+
+@pytest.fixture(scope="module")
+def student(features, teacher):
+    X, y, _ = features
+    return DistilledRegressor(teacher=teacher, **MLP).fit(X[:1000], y[:1000])
+
+
+def test_student_matches_teacher_mean_and_spread(features, teacher, student):
+    X, _, _ = features
+    expected, got = teacher.predict_uncertainty(X[1000:]), student.predict_uncertainty(X[1000:])
+    assert student.teacher_ is teacher  # fitted teacher used as is
+    assert pearsonr(expected.mean, got.mean)[0] > 0.95
+    assert spearmanr(expected.epistemic, got.epistemic)[0] > 0.5
+    assert np.all(got.epistemic >= 0) and np.all(got.aleatoric == 0)
+    assert list(student.net_.module_.heads.named) == ["mean", "epistemic"]
+
+
+def test_replicate_aleatoric_head_and_dropped_rows(features, teacher):
+    X, y, noise_std = features
+    rng = np.random.default_rng(1)
+    replicates = y[:1000, None] + noise_std[:1000, None] * rng.normal(size=(1000, 3))
+    replicates[:40, 1:] = np.nan  # one valid replicate: dropped
+    replicates[40:80, 2] = np.nan  # two valid: kept
+    student = DistilledRegressor(teacher=teacher, aleatoric="replicates", **MLP)
+    with pytest.warns(UserWarning, match="dropped 40 of 1000"):
+        student.fit(X[:1000], y[:1000], y_replicates=replicates)
+    assert student.n_dropped_ == 40
+    result = student.predict_uncertainty(X[1000:])
+    assert spearmanr(result.aleatoric, noise_std[1000:])[0] > 0.6
+    np.testing.assert_allclose(result.total, np.hypot(result.epistemic, result.aleatoric))
+    with pytest.raises(ValueError, match="needs y_replicates"):
+        DistilledRegressor(teacher=teacher, aleatoric="replicates", **MLP).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="shape"):
+        DistilledRegressor(teacher=teacher, aleatoric="replicates", **MLP).fit(
+            X[:100], y[:100], y_replicates=replicates[:100, :, None].repeat(2, 1))
+    with pytest.raises(ValueError, match="at least 2 replicates"):
+        DistilledRegressor(teacher=teacher, aleatoric="replicates", **MLP).fit(
+            X[:100], y[:100], y_replicates=replicates[:100, :1])
+
+
+def test_teacher_aleatoric_from_heteroscedastic_ensemble(features):
+    X, y, noise_std = features
+    teacher = EnsembleRegressor(n_estimators=2, heteroscedastic=True, **MLP).fit(X[:1000],
+                                                                                 y[:1000])
+    assert spearmanr(teacher.predict_uncertainty(X[1000:]).aleatoric, noise_std[1000:])[0] > 0.6
+    student = DistilledRegressor(teacher=teacher, aleatoric="teacher", log_targets=True,
+                                 **MLP).fit(X[:1000], y[:1000])
+    result = student.predict_uncertainty(X[1000:])
+    assert spearmanr(result.aleatoric, noise_std[1000:])[0] > 0.6
+    assert np.all(result.aleatoric > 0)
+
+
+def test_teacher_without_aleatoric_is_refused(features, teacher):
+    X, y, _ = features
+    with pytest.raises(ValueError, match="no aleatoric"):
+        DistilledRegressor(teacher=teacher, aleatoric="teacher", **MLP).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="aleatoric must be"):
+        DistilledRegressor(teacher=teacher, aleatoric="replicate").fit(X[:100], y[:100])
+
+
+def test_default_teacher_is_fitted_here(features):
+    X, y, _ = features
+    params = dict(MLP, max_epochs=3)
+    student = DistilledRegressor(n_teacher_members=3, **params).fit(X[:200], y[:200])
+    assert isinstance(student.teacher_, EnsembleRegressor)
+    assert len(student.teacher_.estimators_) == 3
+    assert student.teacher_.get_params()["network__hidden"] == (32, 32)
+    assert student.teacher is None  # parameters untouched
+    with pytest.raises(ValueError, match="not fitted"):
+        DistilledRegressor(teacher=EnsembleRegressor(), prefit_teacher=True).fit(X[:50], y[:50])
+
+
+def test_frozen_teacher_survives_clone(features, teacher):
+    from sklearn.base import clone
+    X, y, _ = features
+    student = clone(DistilledRegressor(teacher=FrozenEstimator(teacher), **dict(MLP, max_epochs=2)))
+    student.fit(X[:200], y[:200])
+    assert student.teacher_.estimator is teacher
+
+
+def test_multi_task_student_has_two_outputs_per_task():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 5)).astype(np.float32)
+    Y = np.c_[X[:, 0], X[:, 1] - X[:, 2]]
+    params = dict(MLP, max_epochs=5)
+    teacher = EnsembleRegressor(n_estimators=2, **params).fit(X, Y)
+    student = DistilledRegressor(teacher=teacher, **params).fit(X, Y)
+    result = student.predict_uncertainty(X[:7])
+    assert result.mean.shape == result.epistemic.shape == (7, 2)
+    assert student.net_.module_(torch.from_numpy(X[:3])).shape == (3, 4)
+    assert student.predict(X[:7]).shape == (7, 2)
+
+
+class _Counting:
+    """Records the batch sizes it augments; mutates so the batch really changes."""
+
+    def __init__(self):
+        self.sizes = []
+        self.mutate = RandomMutation(0.2)
+
+    def __call__(self, x):
+        self.sizes.append(len(x))
+        return self.mutate(x)
+
+
+def test_dynamic_augmentation_append_replace_and_finetune(sequences):
+    X, y, X_test, _ = sequences
+    params = dict(TINY_CNN, batch_size=40, max_epochs=3, validation_fraction=None)
+    teacher = EnsembleRegressor(n_estimators=2, **params).fit(X, y)
+    for mode, factor in (("append", 2), ("replace", 1)):
+        augment = _Counting()
+        student = DistilledRegressor(teacher=teacher, augment=augment, augment_mode=mode,
+                                     **params).fit(X, y)
+        assert augment.sizes == [40] * 6 * 3  # 240 / 40 batches x 3 epochs
+        assert student.net_.history[-1, "batches", -1, "train_batch_size"] == 40 * factor
+    student = DistilledRegressor(teacher=teacher, augment=RandomAugment([RandomMutation()]),
+                                 finetune_epochs=2, finetune_lr=1e-4, **params).fit(X, y)
+    assert len(student.net_.history) == 5
+    assert student.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-4)
+    assert student.predict(X_test).shape == (len(X_test),)
+    with pytest.raises(TypeError, match="callable"):
+        DistilledRegressor(teacher=teacher, augment="evoaug").fit(X, y)
+
+
+def test_seeded_fit_is_reproducible_and_pickles(sequences):
+    X, y, X_test, _ = sequences
+    params = dict(TINY_CNN, max_epochs=2)
+    teacher = EnsembleRegressor(n_estimators=2, **params).fit(X, y)
+    a = DistilledRegressor(teacher=teacher, augment=RandomAugment([RandomMutation()]),
+                           **params).fit(X, y)
+    b = DistilledRegressor(teacher=teacher, augment=RandomAugment([RandomMutation()]),
+                           **params).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X_test), b.predict(X_test))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(restored.predict_uncertainty(X_test).epistemic,
+                                  a.predict_uncertainty(X_test).epistemic)

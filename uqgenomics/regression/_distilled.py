@@ -1,0 +1,366 @@
+"""Ensemble distribution distillation into one network (DEGU, Zhou et al. 2026)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from .._base import SingleNetworkEstimator, UncertaintyRegressorMixin, with_shared_params_doc
+from .._result import UncertaintyResult
+from .._training import AugmentedBatchIterator, continue_training
+from ..losses import DistillationLoss
+from ._ensemble import EnsembleRegressor
+
+ALEATORIC_SOURCES = (None, "replicates", "teacher")
+_MIN_VARIANCE = 1e-8
+
+
+class TeacherTargets:
+    """The student's regression targets from a fitted teacher.
+
+    Calling it on inputs ``X`` returns ``(n, k · n_tasks)`` float32:
+    ``[teacher mean, teacher epistemic std(, aleatoric)]``, the uncertainty
+    columns as stds or, with ``log_targets``, as log-variances. The
+    aleatoric column comes from the teacher's own aleatoric output
+    (``source='teacher'``) or is NaN (``'replicates'``: replicate stds exist
+    only for measured sequences and are filled in by the caller).
+
+    Parameters
+    ----------
+    teacher : fitted estimator with ``predict_uncertainty``
+    source : {None, 'replicates', 'teacher'}
+    log_targets : bool
+
+    Attributes
+    ----------
+    scale : ndarray of shape (k * n_tasks,) or None
+        Once set, every target column is divided by it.
+    """
+
+    def __init__(self, teacher, source, log_targets):
+        self.teacher = teacher
+        self.source = source
+        self.log_targets = log_targets
+        self.scale = None
+
+    def __call__(self, X) -> np.ndarray:
+        result = self.teacher.predict_uncertainty(X)
+        parts = [np.reshape(result.mean, (len(X), -1)),
+                 self.encode(np.reshape(result.epistemic, (len(X), -1)))]
+        if self.source == "teacher":
+            if not np.any(result.aleatoric):
+                raise ValueError("aleatoric='teacher' but the teacher predicts no aleatoric "
+                                 "uncertainty; use e.g. EnsembleRegressor(heteroscedastic=True)")
+            parts.append(self.encode(np.reshape(result.aleatoric, (len(X), -1))))
+        elif self.source == "replicates":
+            parts.append(np.full_like(parts[0], np.nan))
+        values = np.concatenate(parts, axis=1)
+        return (values if self.scale is None else values / self.scale).astype(np.float32)
+
+    def encode(self, std: np.ndarray) -> np.ndarray:
+        """A std target as the head predicts it (std, or log-variance)."""
+        return np.log(np.maximum(std**2, _MIN_VARIANCE)) if self.log_targets else std
+
+
+@with_shared_params_doc
+class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
+    """One student network that carries an ensemble's mean and uncertainty.
+
+    The teacher (by default a 10-member deep ensemble of the same network)
+    is fitted first, unless it is already fitted; the student then learns
+    the teacher's mean, the teacher's spread across members (epistemic),
+    and optionally an aleatoric std, with the loss
+    ``MSE(μ) + λ·MSE(σ_epistemic) + γ·MSE(σ_aleatoric)`` (DEGU, Zhou et
+    al. 2026). It predicts all three in one forward pass, at the cost of a
+    single model.
+
+    The aleatoric target is either the std (ddof=1) across replicate
+    measurements (``aleatoric='replicates'``, ``fit(..., y_replicates=)``)
+    or the teacher's own aleatoric output (``aleatoric='teacher'``, e.g.
+    ``EnsembleRegressor(heteroscedastic=True)``).
+
+    With ``augment``, every training minibatch is transformed (e.g.
+    :class:`uqgenomics.augment.RandomAugment`) and the teacher labels the
+    transformed batch on the fly; it is appended to (``augment_mode=
+    'append'``) or replaces the original batch. Augmented sequences have no
+    replicate measurement, so with ``aleatoric='replicates'`` they train
+    only the mean and epistemic heads. ``finetune_epochs`` then trains on
+    the original data alone at ``finetune_lr``.
+
+    Parameters
+    ----------
+    %(shared_params)s
+    teacher : estimator, default=None
+        Anything with ``predict_uncertainty``; None is
+        ``EnsembleRegressor(network, n_estimators=n_teacher_members)`` with
+        this estimator's training parameters and ``network__*`` arguments. An
+        unfitted teacher is cloned and fitted on ``(X, y)``; a fitted one is
+        used as is (kept as ``teacher_``). ``clone`` (and so GridSearchCV)
+        un-fits a teacher: wrap it in ``sklearn.frozen.FrozenEstimator`` to
+        keep it fitted.
+    n_teacher_members : int, default=10
+        Members of the default teacher (DEGU uses 10); ignored when
+        ``teacher`` is given.
+    lambda_ : float, default=1.0
+        Weight of the epistemic loss term.
+    gamma : float, default=1.0
+        Weight of the aleatoric loss term.
+    aleatoric : {None, 'replicates', 'teacher'}, default=None
+        Source of the aleatoric target; None trains no aleatoric head
+        (``aleatoric`` is then 0 in ``predict_uncertainty``).
+    log_targets : bool, default=False
+        Learn log-variances instead of stds for the uncertainty heads
+        (compresses their range; stds are returned either way).
+    augment : callable, default=None
+        ``augment(x) -> x'`` on one-hot torch batches ``(batch, length, 4)``.
+    augment_mode : {'append', 'replace'}, default='append'
+    finetune_epochs : int, default=0
+        Epochs on the original data after training with ``augment``.
+    finetune_lr : float, default=1e-4
+    prefit_teacher : bool, default=False
+        Require ``teacher`` to be fitted already (an error otherwise).
+
+    Attributes
+    ----------
+    teacher_ : estimator
+        The fitted teacher.
+    net_ : skorch.NeuralNet
+        The student; ``net_.module_`` has heads ``mean``, ``epistemic``
+        (and ``aleatoric``), each ``(batch, n_tasks)``.
+    seed_ : int
+    n_dropped_ : int
+        Training rows dropped for having fewer than 2 valid replicates.
+    target_scale_ : ndarray of shape (k * n_tasks,)
+        Standard deviation of each training target column.
+    n_tasks_ : int
+    input_shape_ : tuple of int
+    n_features_in_ : int
+        Only for 2-D feature input.
+
+    Examples
+    --------
+    >>> from uqgenomics import DistilledRegressor, EnsembleRegressor
+    >>> from uqgenomics.datasets import make_regulatory_sequences
+    >>> X, y = make_regulatory_sequences(n_samples=200, length=60, random_state=0)
+    >>> teacher = EnsembleRegressor(n_estimators=3, max_epochs=2, random_state=0)
+    >>> student = DistilledRegressor(teacher=teacher, max_epochs=2, random_state=0).fit(X, y)
+    >>> result = student.predict_uncertainty(X[:4])
+    >>> result.mean.shape, result.epistemic.shape
+    ((4,), (4,))
+    """
+
+    def __init__(
+        self,
+        network="cnn",
+        *,
+        teacher=None,
+        n_teacher_members=10,
+        lambda_=1.0,
+        gamma=1.0,
+        aleatoric=None,
+        log_targets=False,
+        augment=None,
+        augment_mode="append",
+        finetune_epochs=0,
+        finetune_lr=1e-4,
+        prefit_teacher=False,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=128,
+        optimizer=torch.optim.Adam,
+        validation_fraction=0.1,
+        patience=10,
+        lr_patience=5,
+        lr_factor=0.1,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        super().__init__(
+            network, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
+            optimizer=optimizer, validation_fraction=validation_fraction,
+            patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
+            callbacks=callbacks, device=device, random_state=random_state,
+            verbose=verbose, **kwargs,
+        )
+        self.teacher = teacher
+        self.n_teacher_members = n_teacher_members
+        self.lambda_ = lambda_
+        self.gamma = gamma
+        self.aleatoric = aleatoric
+        self.log_targets = log_targets
+        self.augment = augment
+        self.augment_mode = augment_mode
+        self.finetune_epochs = finetune_epochs
+        self.finetune_lr = finetune_lr
+        self.prefit_teacher = prefit_teacher
+
+    # -- the student's network and loss ----------------------------------
+    @property
+    def _n_parts(self) -> int:
+        return 2 if self.aleatoric is None else 3
+
+    def _make_heads(self, n_features, n_targets):
+        # The student's targets are [μ, σ_epi(, σ_ale)] for each task.
+        n_tasks = n_targets // self._n_parts
+
+        def uncertainty_head():
+            linear = torch.nn.Linear(n_features, n_tasks)
+            return linear if self.log_targets else torch.nn.Sequential(linear,
+                                                                      torch.nn.Softplus())
+        heads = {"mean": torch.nn.Linear(n_features, n_tasks),
+                 "epistemic": uncertainty_head()}
+        if self.aleatoric is not None:
+            heads["aleatoric"] = uncertainty_head()
+        return heads
+
+    def _make_criterion(self):
+        return DistillationLoss(self.lambda_, self.gamma, self._n_parts)
+
+    # -- fitting ---------------------------------------------------------
+    def fit(self, X, y, y_replicates=None, validation_data=None):
+        """Fit the teacher if needed, then distil it into the student.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Measured activity: trains the teacher (the student learns the
+            teacher's predictions).
+        y_replicates : array-like of shape (n_samples, n_tasks, n_replicates), default=None
+            Replicate measurements (NaN where missing), for
+            ``aleatoric='replicates'``; ``(n_samples, n_replicates)`` for one
+            task. Rows with fewer than 2 valid replicates in any task are
+            dropped from the student's training data, with a warning.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)``, or ``(X_val, y_val, y_replicates_val)`` with
+            ``aleatoric='replicates'``; replaces the ``validation_fraction``
+            split for the teacher (when fitted here) and the student.
+
+        Returns
+        -------
+        self
+        """
+        self._check_options()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
+        single_task = check_array(y, ensure_2d=False, dtype=None, input_name="y").ndim == 1
+        self.teacher_ = self._fitted_teacher(X, y, validation_data)
+        targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
+        X, train_targets = self._training_targets(X, y, y_replicates, targets)
+        scale = np.nanstd(train_targets, axis=0)
+        self.target_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        train_targets = (train_targets / self.target_scale_).astype(np.float32)
+        validation = None
+        if validation_data is not None:
+            X_val, y_val, *replicates_val = validation_data
+            _, val_targets = self._training_targets(
+                X_val, y_val, replicates_val[0] if replicates_val else None, targets,
+                warn=False)
+            validation = (X_val, (val_targets / self.target_scale_).astype(np.float32))
+        targets.scale = self.target_scale_  # augmented batches: same units
+        X, train_targets, validation, rng = self._validate_fit_data(X, train_targets,
+                                                                    validation)
+        self.seed_ = int(rng.randint(2**31 - 1))
+        iterator_params = {"augment": self.augment, "labeller": targets,
+                           "mode": self.augment_mode}
+        self.net_ = self._fit_network(X, train_targets, validation, self.seed_,
+                                      AugmentedBatchIterator, iterator_params)
+        if self.augment is not None and self.finetune_epochs:
+            continue_training(self.net_, X, train_targets, self.seed_ + 1, self.finetune_epochs,
+                              self.finetune_lr, iterator_train__augment=None)
+        self._single_task = single_task
+        self._set_fit_attributes(X, train_targets[:, : train_targets.shape[1] // self._n_parts])
+        return self
+
+    def _check_options(self) -> None:
+        if self.aleatoric not in ALEATORIC_SOURCES:
+            raise ValueError(f"aleatoric must be one of {ALEATORIC_SOURCES}, got "
+                             f"{self.aleatoric!r}")
+        if self.augment is not None and not callable(self.augment):
+            raise TypeError(f"augment must be callable, got {type(self.augment).__name__}")
+        if not isinstance(self.finetune_epochs, (int, np.integer)) or self.finetune_epochs < 0:
+            raise ValueError(f"finetune_epochs must be an int >= 0, got {self.finetune_epochs!r}")
+
+    def _fitted_teacher(self, X, y, validation_data):
+        teacher = self.teacher
+        if teacher is None:
+            teacher = EnsembleRegressor(self.network, n_estimators=self.n_teacher_members,
+                                        validation_fraction=self.validation_fraction,
+                                        random_state=self.random_state,
+                                        **self._training_params(), **self._routed_kwargs)
+        try:
+            check_is_fitted(teacher)
+            return teacher
+        except NotFittedError:
+            if self.prefit_teacher:
+                raise ValueError("prefit_teacher=True but the teacher is not fitted") from None
+        teacher = clone(teacher)
+        if validation_data is not None:
+            return teacher.fit(X, y, validation_data=tuple(validation_data[:2]))
+        return teacher.fit(X, y)
+
+    def _training_targets(self, X, y, y_replicates, targets, warn=True):
+        """Rows kept and the student's targets on them."""
+        X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        values = targets(X)
+        if self.aleatoric != "replicates":
+            return X, values
+        if y_replicates is None:
+            raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
+                             "in validation_data)")
+        std, keep = _replicate_std(y_replicates, len(X), values.shape[1] // 3)
+        if not keep.all() and warn:
+            warnings.warn(f"dropped {int((~keep).sum())} of {len(keep)} training rows with "
+                          f"fewer than 2 valid replicates", UserWarning, stacklevel=3)
+        if warn:
+            self.n_dropped_ = int((~keep).sum())
+        n_tasks = values.shape[1] // 3
+        values[:, 2 * n_tasks:] = targets.encode(std)
+        return X[keep], values[keep]
+
+    # -- prediction ------------------------------------------------------
+    def predict_uncertainty(self, X):
+        """Mean, epistemic and aleatoric std from one forward pass of the student.
+
+        Returns
+        -------
+        result : UncertaintyResult
+            Arrays of shape (n_samples,) or (n_samples, n_tasks); aleatoric
+            is 0 when the student was trained without an aleatoric head.
+        """
+        outputs = self._outputs(self._check_predict_X(X)).astype(np.float64)
+        outputs = np.split(outputs * self.target_scale_, self._n_parts, axis=1)
+        stds = [np.sqrt(np.exp(o)) if self.log_targets else np.maximum(o, 0)
+                for o in outputs[1:]]
+        aleatoric = stds[1] if len(stds) == 2 else np.zeros_like(outputs[0])
+        return UncertaintyResult(mean=self._format_output(outputs[0]),
+                                 epistemic=self._format_output(stds[0]),
+                                 aleatoric=self._format_output(aleatoric))
+
+
+def _replicate_std(y_replicates, n_samples: int, n_tasks: int):
+    """Std (ddof=1) over valid replicates ``(n, n_tasks)`` and the rows with ≥ 2 in every task."""
+    replicates = np.asarray(y_replicates, dtype=np.float64)
+    if replicates.ndim == 2 and n_tasks == 1:
+        replicates = replicates[:, None, :]
+    if replicates.ndim != 3 or replicates.shape[:2] != (n_samples, n_tasks):
+        raise ValueError(f"y_replicates must have shape ({n_samples}, {n_tasks}, "
+                         f"n_replicates); got {replicates.shape}")
+    if replicates.shape[2] < 2:
+        raise ValueError("y_replicates needs at least 2 replicates per sequence")
+    valid = np.sum(~np.isnan(replicates), axis=2)
+    keep = np.all(valid >= 2, axis=1)
+    std = np.zeros((n_samples, n_tasks))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        std[keep] = np.nanstd(replicates[keep], axis=2, ddof=1)
+    return std, keep
