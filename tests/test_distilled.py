@@ -171,3 +171,32 @@ def test_seeded_fit_is_reproducible_and_pickles(sequences):
         restored = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(restored.predict_uncertainty(X_test).epistemic,
                                   a.predict_uncertainty(X_test).epistemic)
+
+
+def test_any_estimator_trains_on_augmented_batches_through_routing(sequences):
+    from sklearn.base import clone
+
+    X, y, X_test, _ = sequences
+    augment = _Counting()
+    model = EnsembleRegressor(n_estimators=1, iterator_train__augment=augment,
+                              iterator_train__mode="replace",
+                              **dict(TINY_CNN, batch_size=40, max_epochs=2,
+                                     validation_fraction=None))
+    model.fit(X, y)
+    assert augment.sizes == [40] * 12
+    assert clone(model).get_params()["iterator_train__mode"] == "replace"
+    assert model.predict(X_test).shape == (len(X_test),)
+
+
+def test_validation_data_with_replicates(features, teacher):
+    X, y, noise_std = features
+    rng = np.random.default_rng(3)
+    replicates = y[:, None] + noise_std[:, None] * rng.normal(size=(1500, 2))
+    params = dict(MLP, max_epochs=3)
+    student = DistilledRegressor(teacher=teacher, aleatoric="replicates", **params)
+    student.fit(X[:800], y[:800], y_replicates=replicates[:800],
+                validation_data=(X[800:1000], y[800:1000], replicates[800:1000]))
+    assert np.isfinite(student.net_.history[-1, "valid_loss"])
+    with pytest.raises(ValueError, match="needs y_replicates"):
+        student.fit(X[:800], y[:800], y_replicates=replicates[:800],
+                    validation_data=(X[800:1000], y[800:1000]))

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._sampling import mc_dropout_outputs
-from ._training import ArrayBatchIterator, fit_network, forward_in_batches
+from ._training import fit_network, forward_in_batches
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
@@ -194,7 +194,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         )
         return X, y, (X_val, y_val), rng
 
-    def _fit_network(self, X, y, validation, seed, iterator_train=ArrayBatchIterator,
+    def _fit_network(self, X, y, validation, seed, iterator_train=None,
                      iterator_params=None):
         """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net).
 

@@ -82,6 +82,56 @@ class ArrayBatchIterator:
             yield [t.pin_memory() for t in batch] if self.pin_memory else batch
 
 
+class AugmentedBatchIterator(ArrayBatchIterator):
+    """Training batches transformed on the fly, optionally relabelled.
+
+    Each minibatch ``x`` becomes ``augment(x)``, labelled by
+    ``labeller(augment(x))`` (e.g. a teacher's predictions, made without
+    gradients) or, without a labeller, keeping the labels of ``x`` (EvoAug's
+    assumption that small edits keep the activity); it either replaces the
+    batch or is appended to it. Every estimator trains with this iterator,
+    so ``iterator_train__augment=RandomAugment(...)`` (and
+    ``iterator_train__mode``) augments any of them.
+    Augmentation draws from torch's global RNG, which ``fit_network``
+    seeds, so a seeded fit stays reproducible.
+
+    Parameters
+    ----------
+    dataset, batch_size, shuffle, drop_last, pin_memory
+        As for :class:`ArrayBatchIterator`.
+    augment : callable or None, default=None
+        ``augment(x) -> x'`` on a CPU tensor ``(batch, length, 4)``. None
+        yields the plain batches (used for a fine-tune on the original data).
+    labeller : callable, default=None
+        ``labeller(x' as ndarray) -> ndarray (batch, n_targets)``; None
+        keeps the original labels.
+    mode : {'append', 'replace'}, default='append'
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, pin_memory=False,
+                 augment=None, labeller=None, mode="append"):
+        super().__init__(dataset, batch_size, shuffle, drop_last, pin_memory)
+        if mode not in ("append", "replace"):
+            raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
+        self.augment = augment
+        self.labeller = labeller
+        self.mode = mode
+
+    def __iter__(self):
+        for x, y in super().__iter__():
+            if self.augment is None:
+                yield [x, y]
+                continue
+            with torch.no_grad():
+                x_new = self.augment(x.cpu()).contiguous()
+            y_new = y.cpu() if self.labeller is None else torch.as_tensor(
+                self.labeller(x_new.numpy()), dtype=y.dtype)
+            if self.mode == "append":
+                x_new, y_new = torch.cat([x.cpu(), x_new]), torch.cat([y.cpu(), y_new])
+            batch = [x_new, y_new]
+            yield [t.pin_memory() for t in batch] if self.pin_memory else batch
+
+
 def build_callbacks(params: dict, has_validation: bool) -> list:
     """Early stopping, LR plateau schedule, progress bar and user callbacks.
 
@@ -120,7 +170,7 @@ def fit_network(
     seed: int,
     params: dict,
     routed: dict,
-    iterator_train=ArrayBatchIterator,
+    iterator_train=None,
 ) -> NeuralNet:
     """Build and train one network with skorch, reproducibly.
 
@@ -142,9 +192,9 @@ def fit_network(
     routed : dict
         ``optimizer__*``, ``iterator_*__*`` and ``callbacks__*`` parameters,
         passed to skorch unchanged.
-    iterator_train : class, default=ArrayBatchIterator
-        Training batches (an :class:`ArrayBatchIterator` subclass; its own
-        parameters come through ``routed`` as ``iterator_train__*``).
+    iterator_train : class, default=None
+        Training batches, :class:`AugmentedBatchIterator` by default (plain
+        batches unless ``routed`` has ``iterator_train__augment``).
 
     Returns
     -------
@@ -166,7 +216,7 @@ def fit_network(
             lr=params["lr"],
             max_epochs=params["max_epochs"],
             batch_size=params["batch_size"],
-            iterator_train=iterator_train,
+            iterator_train=iterator_train or AugmentedBatchIterator,
             iterator_valid=ArrayBatchIterator,
             iterator_train__shuffle=True,
             iterator_train__pin_memory=device.startswith("cuda"),
@@ -203,52 +253,6 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) 
             batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
             outputs.append(module(batch).float().cpu().numpy())
     return np.concatenate(outputs)
-
-
-class AugmentedBatchIterator(ArrayBatchIterator):
-    """Training batches transformed on the fly and relabelled by a labeller.
-
-    Each minibatch ``x`` becomes ``augment(x)``, labelled by
-    ``labeller(augment(x))`` (e.g. a teacher's predictions, made without
-    gradients), and either replaces the batch or is appended to it.
-    Augmentation draws from torch's global RNG, which ``fit_network``
-    seeds, so a seeded fit stays reproducible.
-
-    Parameters
-    ----------
-    dataset, batch_size, shuffle, drop_last, pin_memory
-        As for :class:`ArrayBatchIterator`.
-    augment : callable or None, default=None
-        ``augment(x) -> x'`` on a CPU tensor ``(batch, length, 4)``. None
-        yields the plain batches (used for a fine-tune on the original data).
-    labeller : callable, default=None
-        ``labeller(x' as ndarray) -> ndarray (batch, n_targets)``.
-    mode : {'append', 'replace'}, default='append'
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, pin_memory=False,
-                 augment=None, labeller=None, mode="append"):
-        super().__init__(dataset, batch_size, shuffle, drop_last, pin_memory)
-        if mode not in ("append", "replace"):
-            raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
-        if augment is not None and labeller is None:
-            raise ValueError("an augmented batch needs a labeller for its targets")
-        self.augment = augment
-        self.labeller = labeller
-        self.mode = mode
-
-    def __iter__(self):
-        for x, y in super().__iter__():
-            if self.augment is None:
-                yield [x, y]
-                continue
-            with torch.no_grad():
-                x_new = self.augment(x.cpu()).contiguous()
-            y_new = torch.as_tensor(self.labeller(x_new.numpy()), dtype=y.dtype)
-            if self.mode == "append":
-                x_new, y_new = torch.cat([x.cpu(), x_new]), torch.cat([y.cpu(), y_new])
-            batch = [x_new, y_new]
-            yield [t.pin_memory() for t in batch] if self.pin_memory else batch
 
 
 def continue_training(net: NeuralNet, X: np.ndarray, y: np.ndarray, seed: int, epochs: int,
