@@ -124,6 +124,12 @@ def test_multi_task_student_has_two_outputs_per_task():
     assert result.mean.shape == result.epistemic.shape == (7, 2)
     assert student.net_.module_(torch.from_numpy(X[:3])).shape == (3, 4)
     assert student.predict(X[:7]).shape == (7, 2)
+    # DeepSTARR-like Dev / Hk with replicates: 6 outputs.
+    replicates = Y[:, :, None] + 0.1 * rng.normal(size=(300, 2, 3))
+    student = DistilledRegressor(teacher=teacher, aleatoric="replicates", **params)
+    student.fit(X, Y, y_replicates=replicates)
+    assert student.net_.module_(torch.from_numpy(X[:3])).shape == (3, 6)
+    assert student.predict_uncertainty(X[:7]).aleatoric.shape == (7, 2)
 
 
 class _Counting:

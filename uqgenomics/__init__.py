@@ -6,7 +6,8 @@ Every estimator has ``fit``, ``predict(X, return_std=False)`` and
 MAPIE's conformal wrappers.
 """
 
-from ._result import UncertaintyResult
+from ._result import ClassificationUncertainty, UncertaintyResult
+from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
 from .regression import (
     DistilledRegressor,
@@ -19,6 +20,10 @@ from .regression import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClassificationUncertainty",
+    "EnsembleClassifier",
+    "EpinetClassifier",
+    "MCDropoutClassifier",
     "DNAEncoder",
     "DistilledRegressor",
     "EnsembleRegressor",

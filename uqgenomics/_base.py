@@ -147,6 +147,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
         """Training loss of ``(network output, y)``; default: mean squared error."""
         return torch.nn.MSELoss()
 
+    def _build_network(self, trunk, n_outputs: int) -> torch.nn.Module:
+        """The trained module: the trunk with this family's heads."""
+        return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
+
     # -- fitting ---------------------------------------------------------
     def _validate_fit_data(self, X, y, validation_data):
         """Validate training data and split off the validation set.
@@ -166,9 +170,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 f"prefixed parameters must start with one of {ROUTED_PREFIXES}"
             )
         X = check_X(self, X, reset=True)
-        y = check_targets(self, y, X)
-        self._single_task = y.ndim == 1
-        y = y.reshape(len(y), -1)
+        y = self._encode_targets(y, X, fit=True)
         if len(X) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
                              f"got n_samples={len(X)}")
@@ -176,11 +178,12 @@ class BaseUncertaintyEstimator(BaseEstimator):
         if validation_data is not None:
             X_val, y_val = validation_data
             X_val = check_X(self, X_val, reset=False)
-            y_val = check_targets(self, y_val, X_val).reshape(len(y_val), -1)
-            if X_val.shape[1:] != X.shape[1:] or y_val.shape[1] != y.shape[1]:
+            y_val = self._encode_targets(y_val, X_val, fit=False)
+            if X_val.shape[1:] != X.shape[1:] or y_val.shape[1:] != y.shape[1:]:
                 raise ValueError(
-                    f"validation_data has samples of shape {X_val.shape[1:]} and "
-                    f"{y_val.shape[1]} task(s); training data has {X.shape[1:]} and {y.shape[1]}"
+                    f"validation_data has samples of shape {X_val.shape[1:]} and targets "
+                    f"of shape {y_val.shape[1:]}; training data has {X.shape[1:]} and "
+                    f"{y.shape[1:]}"
                 )
             return X, y, (X_val, y_val), rng
         if not self.validation_fraction:
@@ -190,9 +193,29 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 f"validation_fraction must be in (0, 1) or None, got {self.validation_fraction}"
             )
         X, X_val, y, y_val = train_test_split(
-            X, y, test_size=self.validation_fraction, random_state=rng.randint(2**31 - 1)
+            X, y, test_size=self.validation_fraction, random_state=rng.randint(2**31 - 1),
+            stratify=self._stratify(y),
         )
         return X, y, (X_val, y_val), rng
+
+    def _encode_targets(self, y, X, fit: bool) -> np.ndarray:
+        """Targets as the network trains on them; regression: float32 ``(n, n_tasks)``.
+
+        ``fit=True`` for the training targets (records ``_single_task``),
+        False for validation targets.
+        """
+        y = check_targets(self, y, X)
+        if fit:
+            self._single_task = y.ndim == 1
+        return y.reshape(len(y), -1)
+
+    def _stratify(self, y):
+        """Labels to stratify the validation split by; None for regression."""
+        return None
+
+    def _n_outputs(self, y) -> int:
+        """Width of the heads for training targets ``y``: one per task."""
+        return y.shape[1]
 
     def _fit_network(self, X, y, validation, seed, iterator_train=None,
                      iterator_params=None):
@@ -211,14 +234,14 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
         def build_module():
             trunk = build_trunk(self.network, X.shape[1:], network_params)
-            return HeadedNetwork(trunk, self._make_heads(trunk.out_features, y.shape[1]))
+            return self._build_network(trunk, self._n_outputs(y))
 
         return fit_network(build_module, self._make_criterion(), X, y, validation, seed,
                            self._training_params(), skorch_params, iterator_train)
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""
-        self.n_tasks_ = y.shape[1]
+        self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
         self.input_shape_ = X.shape[1:]
 
     # -- prediction ------------------------------------------------------

@@ -35,3 +35,26 @@ class UncertaintyResult:
     def total(self) -> np.ndarray:
         """``sqrt(epistemic² + aleatoric²)``: the predictive standard deviation."""
         return np.sqrt(self.epistemic**2 + self.aleatoric**2)
+
+
+@dataclass(frozen=True)
+class ClassificationUncertainty:
+    """Class probabilities with the entropy decomposition of their uncertainty.
+
+    With ``p_k`` the class probabilities of member / sample / index ``k``
+    and ``p̄`` their mean: ``total = H[p̄]`` (predictive entropy),
+    ``aleatoric = mean_k H[p_k]`` (expected entropy) and ``epistemic =
+    total − aleatoric`` (mutual information between the label and the
+    model). In nats, or divided by ``log C`` when normalised.
+
+    Attributes
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        ``p̄``, float64, rows summing to 1 (``predict_proba``).
+    total, aleatoric, epistemic : ndarray of shape (n_samples,)
+    """
+
+    proba: np.ndarray
+    total: np.ndarray
+    aleatoric: np.ndarray
+    epistemic: np.ndarray

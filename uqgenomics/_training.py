@@ -230,7 +230,8 @@ def fit_network(
     return net
 
 
-def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) -> np.ndarray:
+def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
+                       axis: int = 0, **forward_kwargs) -> np.ndarray:
     """Evaluate ``module`` on ``X`` in eval mode, batch by batch.
 
     Parameters
@@ -240,10 +241,16 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) 
         on a GPU and unpickled on a CPU machine runs on the CPU).
     X : ndarray of shape (n_samples, ...), float32
     batch_size : int
+    axis : int, default=0
+        Sample axis of the module's output (1 for outputs
+        ``(n_indices, batch, n_outputs)``).
+    **forward_kwargs
+        Tensors passed to every forward call (moved to the device).
 
     Returns
     -------
     out : ndarray of shape (n_samples, n_outputs), float32
+        Batches concatenated along ``axis``.
     """
     device = next(module.parameters()).device
     module.eval()
@@ -251,8 +258,9 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int) 
     with torch.inference_mode():
         for start in range(0, len(X), batch_size):
             batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
-            outputs.append(module(batch).float().cpu().numpy())
-    return np.concatenate(outputs)
+            kwargs = {k: v.to(device) for k, v in forward_kwargs.items()}
+            outputs.append(module(batch, **kwargs).float().cpu().numpy())
+    return np.concatenate(outputs, axis=axis)
 
 
 def continue_training(net: NeuralNet, X: np.ndarray, y: np.ndarray, seed: int, epochs: int,

@@ -161,3 +161,19 @@ class DistillationLoss(nn.Module):
             if known.any():
                 loss = loss + self.gamma * F.mse_loss(outputs[2][known], targets[2][known])
         return loss
+
+
+class IndexedCrossEntropyLoss(nn.Module):
+    """Cross-entropy averaged over epistemic indices.
+
+    Output ``(n_indices, batch, n_classes)`` logits (an epinet's forward),
+    target ``(batch,)`` class indices: the mean over indices and samples of
+    ``−log softmax(logits)[y]``.
+    """
+
+    def forward(self, output, target):
+        if output.ndim != 3 or output.shape[1] != target.shape[0]:
+            raise ValueError(f"expected output (n_indices, batch, n_classes) and target "
+                             f"(batch,); got {tuple(output.shape)} and {tuple(target.shape)}")
+        k, batch, n_classes = output.shape
+        return F.cross_entropy(output.reshape(k * batch, n_classes), target.repeat(k))

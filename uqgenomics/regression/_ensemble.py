@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from joblib import Parallel, delayed
 
-from .._base import BaseUncertaintyEstimator, UncertaintyRegressorMixin, with_shared_params_doc
+from .._base import UncertaintyRegressorMixin, with_shared_params_doc
+from .._members import MemberEnsemble
 from .._result import UncertaintyResult
 from ..losses import GaussianNLLLoss
 
 
 @with_shared_params_doc
-class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
+class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
     """Deep ensemble: independently seeded networks, spread = epistemic.
 
     Each member is the same network trained from its own seed (derived
@@ -106,46 +106,12 @@ class EnsembleRegressor(UncertaintyRegressorMixin, BaseUncertaintyEstimator):
     def _member_outputs(self, X) -> tuple[np.ndarray, np.ndarray | None]:
         """Members' means and variances ``(n_estimators, n_samples, n_tasks)``;
         variances are None for a plain ensemble."""
-        outputs = np.stack([self._forward(m, X) for m in self._fitted_networks()])
-        outputs = outputs.astype(np.float64)
+        outputs = self._member_forward(X).astype(np.float64)
         if not self.heteroscedastic:
             return outputs, None
         mean, log_var = np.split(outputs, 2, axis=-1)
         loss = GaussianNLLLoss()
         return mean, np.exp(np.clip(log_var, loss.min_log_var, loss.max_log_var))
-
-    def fit(self, X, y, validation_data=None):
-        """Train every member.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-        validation_data : (X_val, y_val), default=None
-            Used instead of a ``validation_fraction`` split.
-
-        Returns
-        -------
-        self
-        """
-        if not isinstance(self.n_estimators, (int, np.integer)) or self.n_estimators < 1:
-            raise ValueError(f"n_estimators must be a positive int, got {self.n_estimators!r}")
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
-        seeds = rng.randint(2**31 - 1, size=self.n_estimators)
-        rows = [
-            rng.randint(len(X), size=len(X)) if self.bootstrap else slice(None)
-            for _ in seeds
-        ]
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_network)(X[r], y[r], validation, int(seed))
-            for r, seed in zip(rows, seeds)
-        )
-        self.seeds_ = seeds
-        self._set_fit_attributes(X, y)
-        return self
-
-    def _fitted_networks(self):
-        return [net.module_ for net in self.estimators_]
 
     def predict_members(self, X):
         """Each member's prediction.

@@ -1,0 +1,109 @@
+"""The classifier side of the contract: labels, probabilities, entropy split."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from ._result import ClassificationUncertainty
+from .metrics import entropy_decomposition
+
+
+class UncertaintyClassifierMixin(ClassifierMixin):
+    """Classification on top of :class:`BaseUncertaintyEstimator`.
+
+    Labels of any type are encoded as indices into ``classes_`` (sorted);
+    the network has one logit per class and trains with cross-entropy.
+    Subclasses provide ``_member_probabilities(X)``: class probabilities of
+    each member / dropout sample / epinet index, ``(K, n_samples,
+    n_classes)``, from which ``predict_proba`` (their mean) and
+    ``predict_uncertainty`` (entropy decomposition) follow.
+    """
+
+    def _encode_targets(self, y, X, fit):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        if type_of_target(y) not in ("binary", "multiclass"):
+            raise ValueError(f"{type(self).__name__} handles binary and multiclass labels, "
+                             f"got {type_of_target(y)}")
+        if fit:
+            self.classes_ = np.unique(y)
+            self._single_task = True
+        index = np.searchsorted(self.classes_, y)
+        unseen = (index >= len(self.classes_)) | (self.classes_[np.minimum(
+            index, len(self.classes_) - 1)] != y)
+        if unseen.any():
+            raise ValueError(f"labels {np.unique(y[unseen]).tolist()} are not among the "
+                             f"training classes {self.classes_.tolist()}")
+        return index.astype(np.int64)
+
+    def _stratify(self, y):
+        counts = np.bincount(y)
+        return y if counts.min() >= 2 and len(y) * self.validation_fraction >= len(counts) \
+            else None
+
+    def _n_outputs(self, y) -> int:
+        return len(self.classes_)
+
+    def _make_heads(self, n_features, n_outputs):
+        return {"logits": torch.nn.Linear(n_features, n_outputs)}
+
+    def _make_criterion(self):
+        return torch.nn.CrossEntropyLoss()
+
+    @staticmethod
+    def _softmax(logits: np.ndarray) -> np.ndarray:
+        """Class probabilities (float64) from logits on the last axis."""
+        return softmax(np.asarray(logits, dtype=np.float64), axis=-1)
+
+    def predict_proba(self, X):
+        """Mean class probabilities over members, samples or indices.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float64
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return self._member_probabilities(self._check_predict_X(X)).mean(axis=0)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Elements of ``classes_``.
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def predict_uncertainty(self, X, normalize=False):
+        """Class probabilities and the entropy decomposition of their uncertainty.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        normalize : bool, default=False
+            Divide the entropies by ``log C`` (values in [0, 1]).
+
+        Returns
+        -------
+        result : ClassificationUncertainty
+            ``proba`` ``(n_samples, n_classes)``; ``total``, ``aleatoric``,
+            ``epistemic`` ``(n_samples,)`` in nats (or fractions of log C).
+        """
+        members = self._member_probabilities(self._check_predict_X(X))
+        total, aleatoric, epistemic = entropy_decomposition(members, normalize)
+        return ClassificationUncertainty(members.mean(axis=0), total, aleatoric, epistemic)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
