@@ -128,3 +128,44 @@ def test_indexed_cross_entropy():
     assert IndexedCrossEntropyLoss()(logits, target).item() == pytest.approx(expected)
     with pytest.raises(ValueError, match="n_indices"):
         IndexedCrossEntropyLoss()(logits[0], target)
+
+
+# -- the contract in composition ---------------------------------------------
+
+from mapie.classification import SplitConformalClassifier  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from uqgenomics import DNAEncoder  # noqa: E402
+
+from .test_composition import EXPECTED_FAILED_CHECKS  # noqa: E402
+
+
+def _mlp(kind):
+    return make_classifier(kind, network="mlp", max_epochs=40, lr=1e-2, batch_size=16,
+                           network__hidden=(16,), random_state=0, validation_fraction=None)
+
+
+@parametrize_with_checks([_mlp(kind) for kind in CLASSIFIERS],
+                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("kind", sorted(CLASSIFIERS))
+def test_pipeline_grid_search_and_mapie(labelled, kind):
+    X, y, X_test, y_test = labelled
+    pipe = make_pipeline(DNAEncoder(), make_classifier(kind, **TINY_CNN))
+    search = GridSearchCV(pipe, {f"{pipe.steps[-1][0]}__lr": [1e-3, 5e-3]}, cv=2).fit(X, y)
+    assert search.best_estimator_.predict_proba(X_test).shape == (150, 3)
+    model = make_classifier(kind, **dict(TINY_CNN, max_epochs=8, lr=5e-3)).fit(X[:300], y[:300])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mapie = SplitConformalClassifier(model, confidence_level=0.9, prefit=True)
+        mapie.conformalize(X[300:], y[300:])
+    _, sets = mapie.predict_set(X_test)
+    hit = sets[np.arange(150), np.searchsorted(model.classes_, y_test), 0]
+    sd = np.sqrt(0.9 * 0.1 * (1 / 150 + 1 / 150))
+    assert abs(hit.mean() - 0.9) < 3 * sd + 0.02  # conformal sets may over-cover by ties

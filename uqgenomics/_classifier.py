@@ -82,7 +82,8 @@ class UncertaintyClassifierMixin(ClassifierMixin):
         labels : ndarray of shape (n_samples,)
             Elements of ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # checks that the model is fitted first
+        return self.classes_[proba.argmax(axis=1)]
 
     def predict_uncertainty(self, X, normalize=False):
         """Class probabilities and the entropy decomposition of their uncertainty.
