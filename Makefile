@@ -25,7 +25,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 		$(PY) -m pip install --quiet --only-binary=:all: "torch==$(TORCH_VERSION)" \
 			$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); \
 	fi
-	$(PY) -m pip install --quiet -e ".[test,plot,lm]"
+	$(PY) -m pip install --quiet -e ".[test,plot,lm,interpret]"
 	touch $@
 
 demo: venv

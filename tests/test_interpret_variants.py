@@ -1,0 +1,156 @@
+"""Attribution maps, variant effects and ISM, with uncertainty."""
+
+import numpy as np
+import pytest
+import torch
+
+from uqgenomics import DistilledRegressor, EnsembleRegressor, MCDropoutRegressor
+from uqgenomics.encoding import one_hot_encode
+from uqgenomics.interpret import (
+    attribution_rmse,
+    attribution_variability,
+    deep_shap,
+    gradient_correction,
+    prediction_function,
+    saliency,
+)
+from uqgenomics.variants import ism, predict_variant_effects, stratified_performance
+
+from .conftest import TINY_CNN
+
+
+@pytest.fixture(scope="module")
+def models(sequences):
+    X, y, _, _ = sequences
+    ensemble = EnsembleRegressor(n_estimators=3, **TINY_CNN).fit(X, y)
+    student = DistilledRegressor(teacher=ensemble, **TINY_CNN).fit(X, y)
+    mc = MCDropoutRegressor(n_samples=30, **dict(TINY_CNN, network__dropout=0.3)).fit(X, y)
+    return ensemble, student, mc
+
+
+def test_saliency_is_the_gradient_and_corrected(models, sequences):
+    ensemble, student, _ = models
+    _, _, X, _ = sequences
+    onehot = one_hot_encode(list(X[:4]))
+    raw = saliency(ensemble, onehot, correct=False)
+    # Finite differences along one input entry agree with the gradient.
+    f = prediction_function(ensemble)
+    x = torch.from_numpy(onehot.copy())
+    bumped = x.clone()
+    bumped[0, 10, 2] += 1e-2
+    with torch.no_grad():
+        numeric = (f(bumped)[0, 0] - f(x)[0, 0]).item() / 1e-2
+    assert numeric == pytest.approx(raw[0, 10, 2], rel=0.05, abs=1e-4)
+    corrected = saliency(ensemble, onehot)
+    np.testing.assert_allclose(corrected.sum(-1), 0, atol=1e-6)
+    np.testing.assert_allclose(corrected, gradient_correction(raw), atol=1e-7)
+    # The ensemble's map is the average of its members' maps.
+    members = []
+    for network in ensemble._fitted_networks():
+        leaf = x.clone().requires_grad_(True)
+        members.append(torch.autograd.grad(network(leaf)[:, 0].sum(), leaf)[0].numpy())
+    np.testing.assert_allclose(raw, np.mean(members, axis=0), atol=1e-6)
+    assert saliency(student, onehot, part="epistemic").shape == onehot.shape
+    with pytest.raises(ValueError, match="aleatoric"):
+        saliency(ensemble, onehot, part="aleatoric")
+
+
+def test_deep_shap_sums_to_the_prediction_gap(sequences):
+    pytest.importorskip("shap")
+    X, y, X_test, _ = sequences
+    model = EnsembleRegressor(n_estimators=2, **dict(TINY_CNN, network__global_pool="avg")).fit(
+        X, y)
+    background = one_hot_encode(list(X[:20]))
+    values = deep_shap(model, X_test[:5], background=background)
+    gap = model.predict(X_test[:5]) - model.predict(background).mean()
+    np.testing.assert_allclose(values.sum(axis=(1, 2)), gap, rtol=1e-3, atol=1e-4)
+    shuffled = deep_shap(model, X_test[:5], n_background=10, random_state=0)
+    assert shuffled.shape == (5, 40, 4)
+    with pytest.raises(ValueError, match="background"):
+        deep_shap(model, X_test[:2], background="zeros")
+
+
+def test_consistency_metrics():
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(6, 20, 4))
+    assert np.all(attribution_rmse(reference, reference) == 0)
+    np.testing.assert_allclose(attribution_rmse(3 * reference, reference, normalize=True), 0,
+                               atol=1e-12)
+    assert np.all(attribution_rmse(3 * reference, reference) > 0)
+    maps = np.stack([reference, reference + 0.1 * rng.normal(size=reference.shape)])
+    spread = attribution_variability(maps)
+    assert spread.shape == (6,) and np.all(spread > 0)
+    np.testing.assert_allclose(attribution_variability(np.stack([reference, reference])), 0)
+    with pytest.raises(ValueError, match="n_models"):
+        attribution_variability(reference[None])
+
+
+def test_variant_effects_per_family(models, sequences):
+    ensemble, student, mc = models
+    _, _, X, _ = sequences
+    ref, alt = X[:10], X[10:20]
+    effects = predict_variant_effects(ensemble, ref, alt)
+    members = ensemble.predict_members(alt) - ensemble.predict_members(ref)
+    np.testing.assert_allclose(effects.mean, members.mean(0))
+    np.testing.assert_allclose(effects.epistemic, members.std(0))
+    samples = mc.predict_samples(np.concatenate([one_hot_encode(list(ref)),
+                                                 one_hot_encode(list(alt))]))
+    np.testing.assert_allclose(predict_variant_effects(mc, ref, alt).epistemic,
+                               (samples[:, 10:] - samples[:, :10]).std(0), rtol=1e-6)
+    independent = predict_variant_effects(student, ref, alt)
+    a, b = student.predict_uncertainty(ref), student.predict_uncertainty(alt)
+    np.testing.assert_allclose(independent.mean, b.mean - a.mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(independent.epistemic, np.hypot(a.epistemic, b.epistemic),
+                               rtol=1e-5)
+    # A variant identical to its reference has no effect and, paired, no uncertainty.
+    same = predict_variant_effects(ensemble, ref, ref)
+    np.testing.assert_allclose(same.mean, 0, atol=1e-7)
+    np.testing.assert_allclose(same.epistemic, 0, atol=1e-7)
+
+
+def test_ism_matches_single_variant_calls_in_one_pass_per_sequence(models, sequences):
+    ensemble, _, _ = models
+    _, _, X, _ = sequences
+    onehot = one_hot_encode(list(X[:2]))
+    result = ism(ensemble, onehot)
+    assert result.mean.shape == (2, 40, 4)
+    reference = onehot.argmax(-1)
+    np.testing.assert_array_equal(result.mean[0, np.arange(40), reference[0]], 0)
+    variant = onehot[:1].copy()
+    position, base = 7, (reference[0, 7] + 1) % 4
+    variant[0, position] = np.eye(4)[base]
+    single = predict_variant_effects(ensemble, onehot[:1], variant)
+    assert result.mean[0, position, base] == pytest.approx(single.mean[0], abs=1e-6)
+    assert result.epistemic[0, position, base] == pytest.approx(single.epistemic[0], abs=1e-6)
+    calls = []
+    network = ensemble._fitted_networks()[0]
+    handle = network.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
+    ism(ensemble, onehot)
+    handle.remove()
+    # Each sequence's 3L + 1 inputs go through in full batches, once.
+    assert sum(calls) == 2 * (3 * 40 + 1) and max(calls) <= ensemble.batch_size
+
+
+def test_stratified_performance_table():
+    rng = np.random.default_rng(1)
+    uncertainty = rng.uniform(0.1, 2, 500)
+    measured = rng.normal(size=500)
+    effect = measured + uncertainty * rng.normal(size=500)
+    table = stratified_performance(effect, uncertainty, measured)
+    assert list(table.columns) == ["percentile", "threshold", "n", "pearson", "spearman"]
+    assert table["pearson"].iloc[0] > table["pearson"].iloc[-1]
+
+
+def test_logo_plot(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from uqgenomics.plotting import plot_attribution_logo
+
+    values = gradient_correction(np.random.default_rng(2).normal(size=(1, 30, 4)))[0]
+    ax = plot_attribution_logo(values, start=100)
+    assert len(ax.patches) == 30 * 4 - int((values == 0).sum())
+    assert ax.get_xlim() == (99.5, 129.5)
+    ax.figure.savefig(tmp_path / "logo.png")
+    assert (tmp_path / "logo.png").stat().st_size > 5000
+    with pytest.raises(ValueError, match="shape"):
+        plot_attribution_logo(values[:, :3])

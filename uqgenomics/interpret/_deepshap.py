@@ -1,0 +1,87 @@
+"""DeepSHAP attribution through the shap package."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from ..augment import dinucleotide_shuffle
+from ._outputs import prediction_function
+from ._saliency import gradient_correction
+
+
+class _Explained(torch.nn.Module):
+    """One prediction column as a module, for shap's explainers."""
+
+    def __init__(self, function, modules, task):
+        super().__init__()
+        self.function = function
+        self.networks = torch.nn.ModuleList(modules)
+        self.task = task
+
+    def forward(self, x):
+        return self.function(x)[:, self.task: self.task + 1]
+
+
+def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
+              part: str = "mean", task: int = 0, correct: bool = False,
+              random_state=None, explainer: str = "deep") -> np.ndarray:
+    """SHAP values of a prediction with shap's DeepExplainer (DeepLIFT rules).
+
+    Parameters
+    ----------
+    estimator : fitted uqgenomics regressor
+    X : sequence of str or array-like of shape (n, length, 4)
+    background : {'shuffle', 'sample'} or array-like of shape (m, length, 4), default='shuffle'
+        References: dinucleotide shuffles of ``n_background`` sequences
+        drawn from ``X`` (keep composition, destroy motifs), those
+        sequences themselves, or given one-hot sequences.
+    n_background : int, default=50
+    part : {'mean', 'epistemic', 'aleatoric'}, default='mean'
+        For an ensemble, ``'mean'`` explains the ensemble average.
+    task : int, default=0
+    correct : bool, default=False
+        Apply :func:`gradient_correction` to the values.
+    random_state : int, RandomState or None
+    explainer : {'deep', 'gradient'}, default='deep'
+        ``'deep'`` falls back to GradientExplainer (expected gradients),
+        with a warning, when DeepExplainer cannot handle an operation.
+
+    Returns
+    -------
+    ndarray of shape (n, length, 4), float32
+        Contributions of each input entry; they sum, per sequence, to the
+        prediction minus the mean prediction on the background.
+    """
+    try:
+        import shap
+    except ImportError as error:
+        raise ImportError("deep_shap needs shap: pip install 'uqgenomics[interpret]'") from error
+    X = estimator._check_predict_X(X)
+    rng = check_random_state(random_state)
+    if isinstance(background, str):
+        if background not in ("shuffle", "sample"):
+            raise ValueError(f"background must be 'shuffle', 'sample' or an array, got "
+                             f"{background!r}")
+        picked = X[rng.choice(len(X), size=min(n_background, len(X)), replace=False)]
+        background = dinucleotide_shuffle(picked, rng) if background == "shuffle" else picked
+    modules = estimator._fitted_networks()
+    device = next(modules[0].parameters()).device
+    model = _Explained(prediction_function(estimator, part), modules, task).eval()
+    reference = torch.as_tensor(np.asarray(background, dtype=np.float32), device=device)
+    inputs = torch.as_tensor(X, device=device)
+    values = None
+    if explainer == "deep":
+        try:
+            values = shap.DeepExplainer(model, reference).shap_values(
+                inputs, check_additivity=False)
+        except Exception as error:  # shap raises bare errors for unsupported ops
+            warnings.warn(f"DeepExplainer failed ({error}); using GradientExplainer",
+                          RuntimeWarning, stacklevel=2)
+    if values is None:
+        values = shap.GradientExplainer(model, reference).shap_values(inputs)
+    values = np.asarray(values, dtype=np.float32).reshape(X.shape)
+    return gradient_correction(values) if correct else values
