@@ -255,16 +255,18 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         single_task = check_array(y, ensure_2d=False, dtype=None, input_name="y").ndim == 1
         self.teacher_ = self._fitted_teacher(X, y, validation_data)
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
-        X, train_targets = self._training_targets(X, y, y_replicates, targets)
+        X, train_targets, self.n_dropped_ = self._training_targets(X, y_replicates, targets)
+        if self.n_dropped_:
+            warnings.warn(f"dropped {self.n_dropped_} of {self.n_dropped_ + len(X)} training "
+                          "rows with fewer than 2 valid replicates", UserWarning, stacklevel=2)
         scale = np.nanstd(train_targets, axis=0)
         self.target_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
         train_targets = (train_targets / self.target_scale_).astype(np.float32)
         validation = None
         if validation_data is not None:
-            X_val, y_val, *replicates_val = validation_data
-            _, val_targets = self._training_targets(
-                X_val, y_val, replicates_val[0] if replicates_val else None, targets,
-                warn=False)
+            X_val, _, *replicates_val = validation_data
+            X_val, val_targets, _ = self._training_targets(
+                X_val, replicates_val[0] if replicates_val else None, targets)
             validation = (X_val, (val_targets / self.target_scale_).astype(np.float32))
         targets.scale = self.target_scale_  # augmented batches: same units
         X, train_targets, validation, rng = self._validate_fit_data(X, train_targets,
@@ -308,24 +310,19 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             return teacher.fit(X, y, validation_data=tuple(validation_data[:2]))
         return teacher.fit(X, y)
 
-    def _training_targets(self, X, y, y_replicates, targets, warn=True):
-        """Rows kept and the student's targets on them."""
+    def _training_targets(self, X, y_replicates, targets):
+        """Rows kept, the student's targets on them, and the number dropped."""
         X = np.asarray(X) if not isinstance(X, np.ndarray) else X
         values = targets(X)
         if self.aleatoric != "replicates":
-            return X, values
+            return X, values, 0
         if y_replicates is None:
             raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
                              "in validation_data)")
-        std, keep = _replicate_std(y_replicates, len(X), values.shape[1] // 3)
-        if not keep.all() and warn:
-            warnings.warn(f"dropped {int((~keep).sum())} of {len(keep)} training rows with "
-                          f"fewer than 2 valid replicates", UserWarning, stacklevel=3)
-        if warn:
-            self.n_dropped_ = int((~keep).sum())
         n_tasks = values.shape[1] // 3
+        std, keep = _replicate_std(y_replicates, len(X), n_tasks)
         values[:, 2 * n_tasks:] = targets.encode(std)
-        return X[keep], values[keep]
+        return X[keep], values[keep], int((~keep).sum())
 
     # -- prediction ------------------------------------------------------
     def predict_uncertainty(self, X):
