@@ -14,7 +14,8 @@ from pathlib import Path
 from _common import SHARED_DATA
 
 HERE = Path(__file__).resolve().parent
-NEEDS_SHARED_DATA = {"bench_wtc11.py", "bench_mpsa.py"}
+NEEDS_SHARED_DATA = {"bench_wtc11.py", "bench_mpsa.py", "bench_distill.py",
+                     "bench_classification.py", "bench_attribution_cagi5.py"}
 
 
 def main() -> int:
