@@ -57,12 +57,17 @@ def metric_tables(payloads: list[dict]) -> list[str]:
     return lines
 
 
+# Per-item detail (per element, per percentile) stays on each benchmark's page.
+DETAIL_KEYS = {"setup", "summary", "per_seed", "per_element", "stratified", "models",
+               "students"}
+
+
 def other_figures(payloads: list[dict]) -> list[str]:
     """Markdown lines: the remaining numbers of each benchmark, by key path."""
     lines = []
     for payload in payloads:
         figures = [(path, value) for path, value in _numbers(payload["results"])
-                   if not path.startswith(("setup", "summary", "per_seed"))]
+                   if not DETAIL_KEYS & set(path.split("."))]
         if not figures:
             continue
         machine = payload["machine"]
@@ -99,7 +104,7 @@ def build(folder: Path) -> str:
              f"({dates[0] if dates else '–'} to {dates[-1] if dates else '–'}). Mean ± std "
              "over seeds; each benchmark's own page has its setup and notes.", "",
              "## Accuracy and calibration (method × dataset)", "",
-             *metric_tables(payloads), "## Speed and cost", "", *other_figures(payloads)]
+             *metric_tables(payloads), "## Other figures (speed, cost, consistency)", "", *other_figures(payloads)]
     return "\n".join(lines).rstrip() + "\n"
 
 

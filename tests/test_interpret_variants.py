@@ -61,7 +61,7 @@ def test_deep_shap_sums_to_the_prediction_gap(sequences):
     model = EnsembleRegressor(n_estimators=2, **dict(TINY_CNN, network__global_pool="avg")).fit(
         X, y)
     background = one_hot_encode(list(X[:20]))
-    values = deep_shap(model, X_test[:5], background=background)
+    values = deep_shap(model, X_test[:5], background=background, batch_size=2)
     gap = model.predict(X_test[:5]) - model.predict(background).mean()
     np.testing.assert_allclose(values.sum(axis=(1, 2)), gap, rtol=1e-3, atol=1e-4)
     shuffled = deep_shap(model, X_test[:5], n_background=10, random_state=0)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from tqdm.auto import tqdm
 
 from ..augment import dinucleotide_shuffle
 from ._outputs import prediction_function
@@ -28,7 +29,8 @@ class _Explained(torch.nn.Module):
 
 def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
               part: str = "mean", task: int = 0, correct: bool = False,
-              random_state=None, explainer: str = "deep") -> np.ndarray:
+              random_state=None, explainer: str = "deep", batch_size: int = 64,
+              progress: bool = False) -> np.ndarray:
     """SHAP values of a prediction with shap's DeepExplainer (DeepLIFT rules).
 
     Parameters
@@ -49,6 +51,10 @@ def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
     explainer : {'deep', 'gradient'}, default='deep'
         ``'deep'`` falls back to GradientExplainer (expected gradients),
         with a warning, when DeepExplainer cannot handle an operation.
+    batch_size : int, default=64
+        Sequences explained per call (memory grows with batch × background).
+    progress : bool, default=False
+        Progress bar over batches.
 
     Returns
     -------
@@ -72,16 +78,21 @@ def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
     device = next(modules[0].parameters()).device
     model = _Explained(prediction_function(estimator, part), modules, task).eval()
     reference = torch.as_tensor(np.asarray(background, dtype=np.float32), device=device)
-    inputs = torch.as_tensor(X, device=device)
+    batches = [torch.as_tensor(X[i:i + batch_size], device=device)
+               for i in range(0, len(X), batch_size)]
     values = None
     if explainer == "deep":
         try:
-            values = shap.DeepExplainer(model, reference).shap_values(
-                inputs, check_additivity=False)
+            deep = shap.DeepExplainer(model, reference)
+            values = [deep.shap_values(b, check_additivity=False) for b in
+                      tqdm(batches, desc="DeepSHAP", unit="batch", disable=not progress)]
         except Exception as error:  # shap raises bare errors for unsupported ops
             warnings.warn(f"DeepExplainer failed ({error}); using GradientExplainer",
                           RuntimeWarning, stacklevel=2)
     if values is None:
-        values = shap.GradientExplainer(model, reference).shap_values(inputs)
-    values = np.asarray(values, dtype=np.float32).reshape(X.shape)
+        gradient = shap.GradientExplainer(model, reference)
+        values = [gradient.shap_values(b) for b in
+                  tqdm(batches, desc="GradientSHAP", unit="batch", disable=not progress)]
+    values = np.concatenate([np.asarray(v, dtype=np.float32).reshape(len(b), *X.shape[1:])
+                             for v, b in zip(values, batches)])
     return gradient_correction(values) if correct else values
