@@ -15,6 +15,10 @@ from torch import nn
 from torch.nn import functional as F
 
 
+#: Default clamp of a predicted log-variance, in training and at prediction.
+MIN_LOG_VAR, MAX_LOG_VAR = -10.0, 10.0
+
+
 def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
     """Cut ``(batch, k * n_tasks)`` into ``k`` tensors shaped like ``target``.
 
@@ -52,7 +56,7 @@ class GaussianNLLLoss(nn.Module):
     ``(batch, n_tasks)``.
     """
 
-    def __init__(self, beta=0.0, min_log_var=-10.0, max_log_var=10.0):
+    def __init__(self, beta=0.0, min_log_var=MIN_LOG_VAR, max_log_var=MAX_LOG_VAR):
         super().__init__()
         self.beta = beta
         self.min_log_var = min_log_var

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import torch
 
+from ..losses import MAX_LOG_VAR, MIN_LOG_VAR
 from ..regression import DistilledRegressor, EnsembleRegressor, HeteroscedasticRegressor
 
 PARTS = ("mean", "epistemic", "aleatoric")
@@ -72,7 +73,8 @@ def _ensemble_function(modules, n_tasks, part, heteroscedastic):
             return means.mean(0)
         if part == "epistemic":
             return means.std(0, unbiased=False)
-        return torch.exp(outputs[..., n_tasks:].clamp(-10, 10)).mean(0).sqrt()
+        log_var = outputs[..., n_tasks:].clamp(MIN_LOG_VAR, MAX_LOG_VAR)
+        return torch.exp(log_var).mean(0).sqrt()
     return f
 
 

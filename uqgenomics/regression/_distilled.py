@@ -312,7 +312,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     def _training_targets(self, X, y_replicates, targets):
         """Rows kept, the student's targets on them, and the number dropped."""
-        X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        X = np.asarray(X)
         values = targets(X)
         if self.aleatoric != "replicates":
             return X, values, 0

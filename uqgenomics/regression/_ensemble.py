@@ -8,7 +8,7 @@ import torch
 from .._base import UncertaintyRegressorMixin, with_shared_params_doc
 from .._members import MemberEnsemble
 from .._result import UncertaintyResult
-from ..losses import GaussianNLLLoss
+from ..losses import MAX_LOG_VAR, MIN_LOG_VAR, GaussianNLLLoss
 
 
 @with_shared_params_doc
@@ -110,8 +110,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         if not self.heteroscedastic:
             return outputs, None
         mean, log_var = np.split(outputs, 2, axis=-1)
-        loss = GaussianNLLLoss()
-        return mean, np.exp(np.clip(log_var, loss.min_log_var, loss.max_log_var))
+        return mean, np.exp(np.clip(log_var, MIN_LOG_VAR, MAX_LOG_VAR))
 
     def predict_members(self, X):
         """Each member's prediction.
@@ -143,9 +142,14 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
             has no noise head). Arrays of shape (n_samples,) or
             (n_samples, n_tasks).
         """
+        members, aleatoric = self._members_and_aleatoric(X)
+        return UncertaintyResult(mean=members.mean(axis=0), epistemic=members.std(axis=0),
+                                 aleatoric=aleatoric)
+
+    def _members_and_aleatoric(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Member means ``(n_estimators, n_samples[, n_tasks])`` and the aleatoric
+        std ``(n_samples[, n_tasks])`` (0 for a plain ensemble), from one pass."""
         means, variances = self._member_outputs(self._check_predict_X(X))
         aleatoric = np.zeros(means.shape[1:]) if variances is None \
             else np.sqrt(variances.mean(axis=0))
-        return UncertaintyResult(mean=self._format_output(means.mean(axis=0)),
-                                 epistemic=self._format_output(means.std(axis=0)),
-                                 aleatoric=self._format_output(aleatoric))
+        return self._format_output(means), self._format_output(aleatoric)

@@ -9,34 +9,34 @@ from ..encoding import one_hot_encode
 from ..regression import EnsembleRegressor, MCDropoutRegressor
 
 
-def _joint_draws(estimator, X):
-    """Paired predictions ``(K, n[, n_tasks])`` when the family has them, else None.
+def _paired_draws(estimator, X):
+    """Paired predictions ``(K, n[, n_tasks])`` and the aleatoric std ``(n[, n_tasks])``,
+    from one prediction, when the family has paired draws; else None.
 
     Ensemble members and MC dropout masks are shared by all inputs, so the
     k-th draw of a reference and of its variant come from the same function.
     """
     if isinstance(estimator, EnsembleRegressor):
-        return estimator.predict_members(X)
+        return estimator._members_and_aleatoric(X)
     if isinstance(estimator, MCDropoutRegressor):
-        return estimator.predict_samples(X)
+        samples = estimator.predict_samples(X)
+        return samples, np.zeros(samples.shape[1:])
     return None
 
 
 def _effects_between(estimator, X, ref_index, alt_index) -> UncertaintyResult:
     """Effects ``X[alt_index] − X[ref_index]`` from one prediction over ``X``."""
-    draws = _joint_draws(estimator, X)
-    if draws is not None and not getattr(estimator, "heteroscedastic", False):
+    paired = _paired_draws(estimator, X)
+    if paired is not None:
+        draws, aleatoric = paired
         differences = draws[:, alt_index] - draws[:, ref_index]
-        return UncertaintyResult(differences.mean(axis=0), differences.std(axis=0),
-                                 np.zeros(differences.shape[1:]))
-    result = estimator.predict_uncertainty(X)
-    aleatoric = np.sqrt(result.aleatoric[alt_index] ** 2 + result.aleatoric[ref_index] ** 2)
-    if draws is not None:
-        differences = draws[:, alt_index] - draws[:, ref_index]
-        return UncertaintyResult(differences.mean(axis=0), differences.std(axis=0), aleatoric)
-    epistemic = np.sqrt(result.epistemic[alt_index] ** 2 + result.epistemic[ref_index] ** 2)
-    return UncertaintyResult(result.mean[alt_index] - result.mean[ref_index], epistemic,
-                             aleatoric)
+        epistemic, effect = differences.std(axis=0), differences.mean(axis=0)
+    else:
+        result = estimator.predict_uncertainty(X)
+        aleatoric, effect = result.aleatoric, result.mean[alt_index] - result.mean[ref_index]
+        epistemic = np.hypot(result.epistemic[alt_index], result.epistemic[ref_index])
+    return UncertaintyResult(effect, epistemic,
+                             np.hypot(aleatoric[alt_index], aleatoric[ref_index]))
 
 
 def predict_variant_effects(estimator, ref, alt) -> UncertaintyResult:
