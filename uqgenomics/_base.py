@@ -218,13 +218,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return y.shape[1]
 
     def _fit_network(self, X, y, validation, seed, iterator_train=None,
-                     iterator_params=None):
+                     iterator_params=None, build_network=None, criterion=None):
         """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net).
 
         ``iterator_train`` and ``iterator_params`` (its constructor
         arguments, without the ``iterator_train__`` prefix) replace the
-        plain training batches, e.g. with augmented ones.
+        plain training batches, e.g. with augmented ones;
+        ``build_network(trunk, n_outputs)`` and ``criterion`` replace
+        :meth:`_build_network` and :meth:`_make_criterion` for this fit
+        (a family that trains networks of two kinds).
         """
+        build_network = build_network or self._build_network
         network_params = {k.removeprefix("network__"): v
                           for k, v in self._routed_params("network__").items()}
         skorch_params = {k: v for k, v in self._routed_params().items()
@@ -234,10 +238,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
         def build_module():
             trunk = build_trunk(self.network, X.shape[1:], network_params)
-            return self._build_network(trunk, self._n_outputs(y))
+            return build_network(trunk, self._n_outputs(y))
 
-        return fit_network(build_module, self._make_criterion(), X, y, validation, seed,
-                           self._training_params(), skorch_params, iterator_train)
+        return fit_network(build_module, criterion or self._make_criterion(), X, y, validation,
+                           seed, self._training_params(), skorch_params, iterator_train)
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 import numpy as np
 import torch
@@ -127,32 +128,30 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
         self.seed_ = int(rng.randint(2**31 - 1))
         self.base_net_ = None
-        self._pretrained = None
+        pretrained = None
         if self.base is not None:
             check_is_fitted(self.base)
             if not np.array_equal(self.base.classes_, self.classes_):
                 raise ValueError(f"base was fitted on classes {self.base.classes_.tolist()}, "
                                  f"the data has {self.classes_.tolist()}")
-            self._pretrained = self.base.net_.module_
+            pretrained = self.base.net_.module_
         elif self.freeze_base:
-            self._stage = "base"
-            self.base_net_ = self._fit_network(X, y, validation, self.seed_ + 1)
-            self._pretrained = self.base_net_.module_
-        self._stage = "epinet"
-        self.net_ = self._fit_network(X, y, validation, self.seed_)
-        del self._pretrained, self._stage
+            # Stage 1: the plain classifier (logits head, cross-entropy).
+            self.base_net_ = self._fit_network(
+                X, y, validation, self.seed_ + 1, build_network=super()._build_network,
+                criterion=super()._make_criterion())
+            pretrained = self.base_net_.module_
+        self.net_ = self._fit_network(X, y, validation, self.seed_,
+                                      build_network=partial(self._build_network,
+                                                            pretrained=pretrained))
         self._set_fit_attributes(X, y)
         return self
 
     def _make_criterion(self):
-        if getattr(self, "_stage", "epinet") == "base":
-            return super()._make_criterion()
         return IndexedCrossEntropyLoss()
 
-    def _build_network(self, trunk, n_outputs):
-        if getattr(self, "_stage", "epinet") == "base":
-            return super()._build_network(trunk, n_outputs)
-        pretrained = getattr(self, "_pretrained", None)
+    def _build_network(self, trunk, n_outputs, pretrained=None):
+        """An EpinetNetwork on a new base, or on a frozen copy of ``pretrained``."""
         base = copy.deepcopy(pretrained) if pretrained is not None else HeadedNetwork(
             trunk, self._make_heads(trunk.out_features, n_outputs))
         return EpinetNetwork(base, n_outputs, self.index_dim, tuple(self.epinet_hidden),
