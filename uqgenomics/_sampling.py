@@ -24,7 +24,7 @@ from torch.nn.modules.dropout import _DropoutNd
 
 SUPPORTED_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
 
-from ._training import batch_tensor
+from ._training import autocast, batch_tensor
 
 #: Upper bound on rows (batch × samples) evaluated at once through the suffix.
 MAX_SAMPLE_ROWS = 65_536
@@ -103,7 +103,7 @@ class SharedMasks:
 
 
 def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
-                       seed: int) -> np.ndarray:
+                       seed: int, precision: str = "fp32") -> np.ndarray:
     """Network outputs under ``n_samples`` dropout masks.
 
     Dropout masks are applied (see :class:`SharedMasks`); everything else,
@@ -121,6 +121,8 @@ def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
         Inputs per prefix pass.
     seed : int
         Seeds the dropout masks (the global torch RNG is not used).
+    precision : {'fp32', 'bf16', 'fp16'}, default='fp32'
+        Autocast precision of the forward passes.
 
     Returns
     -------
@@ -137,7 +139,7 @@ def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
     masks = SharedMasks(network, seed, n_samples)
     outputs = None
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(device, precision):
             for start in range(0, len(X), batch_size):
                 features = _run(prefix, batch_tensor(X[start:start + batch_size]).to(device))
                 rows = len(features)

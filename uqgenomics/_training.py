@@ -7,6 +7,7 @@ isolated torch RNG state.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 
@@ -14,8 +15,12 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
-from skorch.dataset import Dataset
+from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
+from skorch.utils import TeeGenerator
+
+#: Floating-point precision names → autocast dtypes (None: plain float32).
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def resolve_device(device: str) -> str:
@@ -31,6 +36,25 @@ def resolve_device(device: str) -> str:
     if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} but no CUDA device is available; use 'auto' or 'cpu'")
     return device
+
+
+def check_precision(precision: str) -> str:
+    """Validate a ``precision`` parameter (one of :data:`PRECISIONS`)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    return precision
+
+
+def autocast(device: torch.device | str, precision: str):
+    """Autocast context for ``precision`` on ``device`` (a no-op for fp32).
+
+    Matrix multiplications and convolutions run in bf16 / fp16; reductions
+    and losses stay in float32 (torch's autocast op lists).
+    """
+    dtype = PRECISIONS[check_precision(precision)]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
 def batch_tensor(array: np.ndarray) -> torch.Tensor:
@@ -132,6 +156,83 @@ class AugmentedBatchIterator(ArrayBatchIterator):
             yield [t.pin_memory() for t in batch] if self.pin_memory else batch
 
 
+class MixedPrecisionNet(NeuralNet):
+    """A ``skorch.NeuralNet`` whose forward passes run under autocast.
+
+    ``precision='bf16'`` or ``'fp16'`` runs the module under
+    :func:`autocast` in training, validation and inference; the loss is
+    computed in float32 on the float32-cast output. ``'fp16'`` also scales
+    the loss (``torch.amp.GradScaler``) so that small gradients do not
+    underflow; gradients are unscaled before ``on_grad_computed``, so
+    callbacks such as gradient clipping see true values. Parameters and
+    optimizer state stay float32.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for ``skorch.NeuralNet``.
+    precision : {'fp32', 'bf16', 'fp16'}, default='fp32'
+    """
+
+    def __init__(self, *args, precision="fp32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = check_precision(precision)
+
+    def initialize(self):
+        super().initialize()
+        self.grad_scaler_ = torch.amp.GradScaler(
+            torch.device(self.device).type, enabled=self.precision == "fp16")
+        return self
+
+    def autocast(self):
+        """The autocast context of this net's device and precision."""
+        return autocast(self.device, self.precision)
+
+    def infer(self, x, **fit_params):
+        with self.autocast():
+            return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, *args, **kwargs):
+        if torch.is_tensor(y_pred) and y_pred.is_floating_point():
+            y_pred = y_pred.float()
+        return super().get_loss(y_pred, y_true, *args, **kwargs)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()``, scaled under fp16 and unscaled again on the
+        gradients."""
+        if not self.grad_scaler_.is_enabled():
+            loss.backward()
+            return
+        self.grad_scaler_.scale(loss).backward()
+        for name in self._optimizers:
+            self.grad_scaler_.unscale_(getattr(self, name + "_"))
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.backward(loss)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def notify_grad_computed(self, batch) -> None:
+        """Fire ``on_grad_computed`` as skorch's ``train_step`` does."""
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch, training=True)
+
+    def _step_optimizer(self, step_fn):
+        if not self.grad_scaler_.is_enabled():
+            super()._step_optimizer(step_fn)
+            return
+        # GradScaler cannot step with a closure: compute, then step.
+        if step_fn is not None:
+            step_fn()
+        for name in self._optimizers:
+            self.grad_scaler_.step(getattr(self, name + "_"))
+        self.grad_scaler_.update()
+
+
 def build_callbacks(params: dict, has_validation: bool) -> list:
     """Early stopping, LR plateau schedule, progress bar and user callbacks.
 
@@ -161,6 +262,63 @@ def build_callbacks(params: dict, has_validation: bool) -> list:
     return callbacks
 
 
+def make_net(
+    build_module,
+    criterion: torch.nn.Module,
+    n_train: int,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    params: dict,
+    routed: dict,
+    iterator_train=None,
+) -> MixedPrecisionNet:
+    """An initialised, untrained skorch net for one network.
+
+    Call it inside a seeded RNG state (see :func:`fit_network`): the
+    module's initial weights are drawn here.
+
+    Parameters
+    ----------
+    build_module : callable
+        ``build_module() -> nn.Module``.
+    criterion : nn.Module
+        Loss of ``(module output, y)``.
+    n_train : int
+        Training samples (a remainder batch of one sample is dropped: it
+        breaks BatchNorm).
+    validation : (X_val, y_val) or None
+    params : dict
+        The estimator's parameters.
+    routed : dict
+        ``optimizer__*``, ``iterator_*__*`` and ``callbacks__*`` parameters,
+        passed to skorch unchanged.
+    iterator_train : class, default=None
+        Training batches, :class:`AugmentedBatchIterator` by default (plain
+        batches unless ``routed`` has ``iterator_train__augment``).
+    """
+    device = resolve_device(params["device"])
+    routed = dict(routed)
+    if n_train % params["batch_size"] == 1 and n_train > 1:
+        routed.setdefault("iterator_train__drop_last", True)
+    return MixedPrecisionNet(
+        module=build_module(),
+        criterion=criterion,
+        optimizer=params["optimizer"],
+        lr=params["lr"],
+        max_epochs=params["max_epochs"],
+        batch_size=params["batch_size"],
+        iterator_train=iterator_train or AugmentedBatchIterator,
+        iterator_valid=ArrayBatchIterator,
+        iterator_train__shuffle=True,
+        iterator_train__pin_memory=device.startswith("cuda"),
+        train_split=None if validation is None else predefined_split(Dataset(*validation)),
+        callbacks=build_callbacks(params, validation is not None),
+        verbose=int(params["verbose"]),
+        device=device,
+        precision=params["precision"],
+        **routed,
+    ).initialize()
+
+
 def fit_network(
     build_module,
     criterion: torch.nn.Module,
@@ -171,67 +329,35 @@ def fit_network(
     params: dict,
     routed: dict,
     iterator_train=None,
-) -> NeuralNet:
+) -> MixedPrecisionNet:
     """Build and train one network with skorch, reproducibly.
 
     Parameters
     ----------
-    build_module : callable
-        ``build_module() -> nn.Module``, called after seeding so that the
-        initial weights depend on ``seed`` only.
-    criterion : nn.Module
-        Loss of ``(module output, y)``.
+    build_module, criterion, validation, params, routed, iterator_train
+        As for :func:`make_net`.
     X : ndarray of shape (n_train, ...), float32
     y : ndarray of shape (n_train, n_tasks), float32
-    validation : (X_val, y_val) or None
     seed : int
         Seeds weights, shuffling and dropout inside a forked RNG state, so
         the caller's global torch RNG is left untouched.
-    params : dict
-        The estimator's parameters.
-    routed : dict
-        ``optimizer__*``, ``iterator_*__*`` and ``callbacks__*`` parameters,
-        passed to skorch unchanged.
-    iterator_train : class, default=None
-        Training batches, :class:`AugmentedBatchIterator` by default (plain
-        batches unless ``routed`` has ``iterator_train__augment``).
 
     Returns
     -------
-    net : skorch.NeuralNet
+    net : MixedPrecisionNet
         Fitted; ``net.module_`` is the trained network, ``net.history`` the
         per-epoch losses.
     """
-    device = resolve_device(params["device"])
-    routed = dict(routed)
-    # A training batch of one sample breaks BatchNorm: drop such a remainder.
-    if len(X) % params["batch_size"] == 1 and len(X) > 1:
-        routed.setdefault("iterator_train__drop_last", True)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = NeuralNet(
-            module=build_module(),
-            criterion=criterion,
-            optimizer=params["optimizer"],
-            lr=params["lr"],
-            max_epochs=params["max_epochs"],
-            batch_size=params["batch_size"],
-            iterator_train=iterator_train or AugmentedBatchIterator,
-            iterator_valid=ArrayBatchIterator,
-            iterator_train__shuffle=True,
-            iterator_train__pin_memory=device.startswith("cuda"),
-            train_split=None if validation is None else predefined_split(Dataset(*validation)),
-            callbacks=build_callbacks(params, validation is not None),
-            verbose=int(params["verbose"]),
-            device=device,
-            **routed,
-        )
-        net.fit(X, y)
+        net = make_net(build_module, criterion, len(X), validation, params, routed,
+                       iterator_train)
+        net.partial_fit(X, y)
     return net
 
 
 def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
-                       axis: int = 0, **forward_kwargs) -> np.ndarray:
+                       axis: int = 0, precision: str = "fp32", **forward_kwargs) -> np.ndarray:
     """Evaluate ``module`` on ``X`` in eval mode, batch by batch.
 
     Parameters
@@ -244,6 +370,8 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
     axis : int, default=0
         Sample axis of the module's output (1 for outputs
         ``(n_indices, batch, n_outputs)``).
+    precision : {'fp32', 'bf16', 'fp16'}, default='fp32'
+        Autocast precision of the forward passes (outputs are float32).
     **forward_kwargs
         Tensors passed to every forward call (moved to the device).
 
@@ -255,7 +383,7 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
     device = next(module.parameters()).device
     module.eval()
     outputs = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(device, precision):
         for start in range(0, len(X), batch_size):
             batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
             kwargs = {k: v.to(device) for k, v in forward_kwargs.items()}

@@ -89,6 +89,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         lr_factor=0.1,
         callbacks=None,
         device="auto",
+        precision="fp32",
         random_state=None,
         verbose=0,
         **kwargs,
@@ -97,7 +98,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             network, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
-            callbacks=callbacks, device=device, random_state=random_state,
+            callbacks=callbacks, device=device, precision=precision,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.index_dim = index_dim
@@ -165,5 +167,5 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
 
     def _member_probabilities(self, X):
         logits = forward_in_batches(self.net_.module_, X, self.batch_size, axis=1,
-                                    z=self._indices())
+                                    precision=self.precision, z=self._indices())
         return self._softmax(logits)

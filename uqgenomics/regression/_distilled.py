@@ -179,6 +179,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         lr_factor=0.1,
         callbacks=None,
         device="auto",
+        precision="fp32",
         random_state=None,
         verbose=0,
         **kwargs,
@@ -187,7 +188,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             network, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
-            callbacks=callbacks, device=device, random_state=random_state,
+            callbacks=callbacks, device=device, precision=precision,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.teacher = teacher

@@ -57,6 +57,7 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         lr_factor=0.1,
         callbacks=None,
         device="auto",
+        precision="fp32",
         random_state=None,
         verbose=0,
         **kwargs,
@@ -65,7 +66,8 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             network, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
-            callbacks=callbacks, device=device, random_state=random_state,
+            callbacks=callbacks, device=device, precision=precision,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
