@@ -227,6 +227,28 @@ class BaseUncertaintyEstimator(BaseEstimator):
         """Width of the heads for training targets ``y``: one per task."""
         return y.shape[1]
 
+    def _network_builder(self, X, y, build_network=None):
+        """``build_module() -> nn.Module``: a new trunk for inputs like ``X``
+        with this family's heads for targets ``y`` (or ``build_network``'s)."""
+        build_network = build_network or self._build_network
+        network_params = {k.removeprefix("network__"): v
+                          for k, v in self._routed_params("network__").items()}
+
+        def build_module():
+            trunk = build_trunk(self.network, X.shape[1:], network_params)
+            return build_network(trunk, self._n_outputs(y))
+
+        return build_module
+
+    def _skorch_params(self, iterator_params=None) -> dict:
+        """The prefixed parameters skorch takes, plus ``iterator_params`` as
+        ``iterator_train__*``."""
+        skorch_params = {k: v for k, v in self._routed_params().items()
+                         if not k.startswith("network__")}
+        skorch_params.update({f"iterator_train__{k}": v
+                              for k, v in (iterator_params or {}).items()})
+        return skorch_params
+
     def _fit_network(self, X, y, validation, seed, iterator_train=None,
                      iterator_params=None, build_network=None, criterion=None):
         """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net).
@@ -238,20 +260,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
         :meth:`_build_network` and :meth:`_make_criterion` for this fit
         (a family that trains networks of two kinds).
         """
-        build_network = build_network or self._build_network
-        network_params = {k.removeprefix("network__"): v
-                          for k, v in self._routed_params("network__").items()}
-        skorch_params = {k: v for k, v in self._routed_params().items()
-                         if not k.startswith("network__")}
-        skorch_params.update({f"iterator_train__{k}": v
-                              for k, v in (iterator_params or {}).items()})
-
-        def build_module():
-            trunk = build_trunk(self.network, X.shape[1:], network_params)
-            return build_network(trunk, self._n_outputs(y))
-
-        return fit_network(build_module, criterion or self._make_criterion(), X, y, validation,
-                           seed, self._training_params(), skorch_params, iterator_train)
+        return fit_network(self._network_builder(X, y, build_network),
+                           criterion or self._make_criterion(), X, y, validation, seed,
+                           self._training_params(), self._skorch_params(iterator_params),
+                           iterator_train)
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""

@@ -4,17 +4,20 @@ the regressor and the classifier)."""
 from __future__ import annotations
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 
 from ._base import BaseUncertaintyEstimator
+from ._training import resolve_device
+from ._vectorized import fit_members
 
 
 class MemberEnsemble(BaseUncertaintyEstimator):
     """Fit ``n_estimators`` members and run them; subclasses set the
-    parameters ``n_estimators``, ``bootstrap``, ``n_jobs`` and turn the
-    members' outputs into predictions.
+    parameters ``n_estimators``, ``bootstrap``, ``n_jobs``, ``vectorize``
+    and turn the members' outputs into predictions.
 
-    Fitted attributes: ``estimators_`` (skorch nets), ``seeds_``.
+    Fitted attributes: ``estimators_`` (skorch nets), ``seeds_``,
+    ``vectorized_``.
     """
 
     def fit(self, X, y, validation_data=None):
@@ -40,13 +43,32 @@ class MemberEnsemble(BaseUncertaintyEstimator):
             rng.randint(len(X), size=len(X)) if self.bootstrap else slice(None)
             for _ in seeds
         ]
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_network)(X[r], y[r], validation, int(seed))
-            for r, seed in zip(rows, seeds)
-        )
+        vectorize = self._vectorize_mode()
+        if vectorize is False:
+            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+                delayed(self._fit_network)(X[r], y[r], validation, int(seed))
+                for r, seed in zip(rows, seeds)
+            )
+            self.vectorized_ = False
+        else:
+            self.estimators_, self.vectorized_ = fit_members(
+                self._network_builder(X, y), self._make_criterion(),
+                [(X[r], y[r]) for r in rows], validation, seeds, self._training_params(),
+                self._skorch_params(), vectorize)
         self.seeds_ = seeds
         self._set_fit_attributes(X, y)
         return self
+
+    def _vectorize_mode(self):
+        """True, False or 'measure' (see ``fit_members``) from ``vectorize``."""
+        if self.vectorize not in ("auto", True, False):
+            raise ValueError(f"vectorize must be 'auto', True or False, got {self.vectorize!r}")
+        if self.n_estimators == 1 or self.vectorize is False:
+            return False
+        if self.vectorize is True:
+            return True
+        on_gpu = resolve_device(self.device).startswith("cuda")
+        return "measure" if on_gpu and effective_n_jobs(self.n_jobs) == 1 else False
 
     def _fitted_networks(self):
         return [net.module_ for net in self.estimators_]

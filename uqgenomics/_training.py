@@ -197,15 +197,21 @@ class MixedPrecisionNet(NeuralNet):
             y_pred = y_pred.float()
         return super().get_loss(y_pred, y_true, *args, **kwargs)
 
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """The loss to differentiate: scaled under fp16, unchanged otherwise."""
+        return self.grad_scaler_.scale(loss)
+
+    def unscale_gradients(self) -> None:
+        """Undo :meth:`scale_loss` on the gradients (a no-op unless fp16)."""
+        if self.grad_scaler_.is_enabled():
+            for name in self._optimizers:
+                self.grad_scaler_.unscale_(getattr(self, name + "_"))
+
     def backward(self, loss: torch.Tensor) -> None:
-        """``loss.backward()``, scaled under fp16 and unscaled again on the
-        gradients."""
-        if not self.grad_scaler_.is_enabled():
-            loss.backward()
-            return
-        self.grad_scaler_.scale(loss).backward()
-        for name in self._optimizers:
-            self.grad_scaler_.unscale_(getattr(self, name + "_"))
+        """``loss.backward()`` with fp16 loss scaling; the gradients are left
+        unscaled."""
+        self.scale_loss(loss).backward()
+        self.unscale_gradients()
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)

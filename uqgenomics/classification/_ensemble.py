@@ -26,13 +26,18 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
     n_estimators : int, default=10
     bootstrap : bool, default=False
     n_jobs : int or None, default=None
-        Members trained in parallel through joblib.
+        Members trained in parallel through joblib; ``None`` is 1 unless a
+        ``joblib.parallel_backend`` context says otherwise.
+    vectorize : {'auto', True, False}, default='auto'
+        Train the members together with ``torch.func.vmap`` (see
+        :class:`~uqgenomics.EnsembleRegressor`).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     estimators_ : list of skorch.NeuralNet
     seeds_ : ndarray of shape (n_estimators,)
+    vectorized_ : bool
     input_shape_ : tuple of int
     n_features_in_ : int
         Only for 2-D feature input.
@@ -45,6 +50,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         n_estimators=10,
         bootstrap=False,
         n_jobs=None,
+        vectorize="auto",
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -71,6 +77,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         self.n_estimators = n_estimators
         self.bootstrap = bootstrap
         self.n_jobs = n_jobs
+        self.vectorize = vectorize
 
     def predict_members(self, X):
         """Each member's class probabilities, ``(n_estimators, n_samples, n_classes)``."""
