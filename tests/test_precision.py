@@ -1,6 +1,7 @@
 """Mixed-precision training and inference (``precision='bf16' | 'fp16'``)."""
 
 import pickle
+import shutil
 
 import numpy as np
 import pytest
@@ -101,3 +102,24 @@ def test_low_precision_model_pickles(sequences):
     model = EnsembleRegressor(n_estimators=2, precision="fp16", **TINY_CNN).fit(X, y)
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict(X_test), model.predict(X_test))
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile on a CPU needs a C++ compiler")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_compiled_prediction_matches_eager(sequences):
+    X, y, X_test, _ = sequences
+    model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    eager = model.predict_uncertainty(X_test[:50])  # 50: a last batch of 18 is padded
+    model.set_params(compile=True)
+    compiled = model.predict_uncertainty(X_test[:50])
+    np.testing.assert_allclose(compiled.mean, eager.mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(compiled.epistemic, eager.epistemic, rtol=1e-3, atol=1e-5)
+    assert len(model._compiled) == 2
+    # Compiled networks are not pickled; the copy compiles its own.
+    restored = pickle.loads(pickle.dumps(model))
+    assert "_compiled" not in restored.__dict__
+    np.testing.assert_allclose(restored.predict(X_test[:50]), eager.mean, rtol=1e-4, atol=1e-5)
+    # A refit drops the compiled copies of the old networks.
+    model.fit(X, y)
+    assert "_compiled" not in model.__dict__

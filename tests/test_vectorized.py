@@ -152,3 +152,23 @@ def test_measure_falls_back_to_the_loop_when_vmap_cannot_batch(sequences):
                                    dict(model._training_params(), max_epochs=1), {},
                                    vectorize="measure")
     assert not vectorized and all(len(net.history) == 1 for net in nets)
+
+
+@pytest.mark.gpu
+def test_gpu_auto_measures_and_matches_the_loop(sequences):
+    X, y, X_test, _ = sequences
+    params = dict(NO_DROPOUT, **SGD, device="cuda")
+    auto = EnsembleRegressor(n_estimators=3, **params).fit(X, y)
+    loop = EnsembleRegressor(n_estimators=3, vectorize=False, **params).fit(X, y)
+    together = EnsembleRegressor(n_estimators=3, vectorize=True, **params).fit(X, y)
+    assert isinstance(auto.vectorized_, bool)
+    np.testing.assert_allclose(together.predict(X_test), loop.predict(X_test), atol=1e-3)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_gpu_mixed_precision_lockstep(sequences, precision):
+    X, y, X_test, y_test = sequences
+    model = EnsembleRegressor(n_estimators=3, vectorize=True, precision=precision,
+                              device="cuda", **dict(NO_DROPOUT, max_epochs=15)).fit(X, y)
+    assert np.corrcoef(model.predict(X_test), y_test)[0, 1] > 0.3

@@ -104,6 +104,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         callbacks=None,
         device="auto",
         precision="fp32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -120,6 +121,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self.callbacks = callbacks
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         # Prefixed parameters: checked in fit (sklearn's __init__ only stores),
@@ -267,6 +269,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""
+        self.__dict__.pop("_compiled", None)  # compiled copies of earlier networks
         self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
         self.input_shape_ = X.shape[1:]
 
@@ -290,12 +293,23 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     def _forward(self, module: torch.nn.Module, X: np.ndarray) -> np.ndarray:
         """Raw network output ``(n_samples, n_outputs)``, float32."""
+        if self.compile:
+            cache = self.__dict__.setdefault("_compiled", {})
+            if id(module) not in cache:
+                cache[id(module)] = torch.compile(module, dynamic=False)
+            return forward_in_batches(cache[id(module)], X, self.batch_size,
+                                      precision=self.precision, pad=True)
         return forward_in_batches(module, X, self.batch_size, precision=self.precision)
 
     def _format_output(self, values: np.ndarray) -> np.ndarray:
         """``(..., n_samples, n_tasks)`` → float64, task axis dropped for one task."""
         values = np.asarray(values, dtype=np.float64)
         return values[..., 0] if self._single_task else values
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_compiled", None)  # compiled networks do not pickle; rebuilt on demand
+        return state
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "input_shape_")

@@ -363,7 +363,8 @@ def fit_network(
 
 
 def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
-                       axis: int = 0, precision: str = "fp32", **forward_kwargs) -> np.ndarray:
+                       axis: int = 0, precision: str = "fp32", pad: bool = False,
+                       **forward_kwargs) -> np.ndarray:
     """Evaluate ``module`` on ``X`` in eval mode, batch by batch.
 
     Parameters
@@ -378,6 +379,10 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
         ``(n_indices, batch, n_outputs)``).
     precision : {'fp32', 'bf16', 'fp16'}, default='fp32'
         Autocast precision of the forward passes (outputs are float32).
+    pad : bool, default=False
+        Pad a last, smaller batch with zeros to ``batch_size`` (and drop
+        those rows from the output), so every call sees one input shape (a
+        compiled module then compiles once). Only for ``axis=0``.
     **forward_kwargs
         Tensors passed to every forward call (moved to the device).
 
@@ -392,8 +397,13 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
     with torch.inference_mode(), autocast(device, precision):
         for start in range(0, len(X), batch_size):
             batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
+            rows = len(batch)
+            padded = pad and rows < batch_size
+            if padded:
+                batch = torch.cat([batch, batch.new_zeros((batch_size - rows, *batch.shape[1:]))])
             kwargs = {k: v.to(device) for k, v in forward_kwargs.items()}
-            outputs.append(module(batch, **kwargs).float().cpu().numpy())
+            out = module(batch, **kwargs)
+            outputs.append((out[:rows] if padded else out).float().cpu().numpy())
     return np.concatenate(outputs, axis=axis)
 
 

@@ -109,7 +109,10 @@ class LockstepTrainer:
         return losses, y_pred
 
     def _to_device(self, tensors) -> torch.Tensor:
-        return torch.stack(tensors).to(self.device, non_blocking=True)
+        stacked = torch.stack(tensors)
+        if self.device.type == "cuda":
+            stacked = stacked.pin_memory()  # an asynchronous copy needs pinned memory
+        return stacked.to(self.device, non_blocking=True)
 
     # -- epochs ------------------------------------------------------------
     def _train_epoch(self, active, iterators):

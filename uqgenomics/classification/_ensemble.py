@@ -62,6 +62,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         callbacks=None,
         device="auto",
         precision="fp32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -71,7 +72,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            random_state=random_state,
+            compile=compile, random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_estimators = n_estimators

@@ -90,6 +90,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         callbacks=None,
         device="auto",
         precision="fp32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -99,7 +100,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            random_state=random_state,
+            compile=compile, random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.index_dim = index_dim

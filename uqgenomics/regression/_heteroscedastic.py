@@ -68,6 +68,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         callbacks=None,
         device="auto",
         precision="fp32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -77,7 +78,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            random_state=random_state,
+            compile=compile, random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.beta = beta

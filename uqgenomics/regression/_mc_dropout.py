@@ -58,6 +58,7 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         callbacks=None,
         device="auto",
         precision="fp32",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -67,7 +68,7 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            random_state=random_state,
+            compile=compile, random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
