@@ -46,17 +46,24 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def interleaved_best_times(*fns, rounds: int = 3) -> list[float]:
-    """Smallest wall time of each function over ``rounds`` alternating calls.
+def interleaved_times(*fns, rounds: int = 3) -> list[list[float]]:
+    """Wall times of each function over ``rounds`` alternating calls (the
+    order reversed every other round).
 
     Alternating the calls spreads the noise of a shared machine over all of
     them alike, so their ratios are fair.
     """
     times = [[] for _ in fns]
-    for _ in range(rounds):
-        for fn, record in zip(fns, times):
+    for round_ in range(rounds):
+        order = list(zip(fns, times))
+        for fn, record in (order if round_ % 2 == 0 else order[::-1]):
             record.append(best_time(fn, 1))
-    return [min(record) for record in times]
+    return times
+
+
+def interleaved_best_times(*fns, rounds: int = 3) -> list[float]:
+    """Smallest wall time of each function over ``rounds`` alternating calls."""
+    return [min(record) for record in interleaved_times(*fns, rounds=rounds)]
 
 
 def write_results(name: str, results: dict, table: list[tuple], header=("metric", "value", "goal"),
