@@ -114,8 +114,44 @@ class LockstepTrainer:
             stacked = stacked.pin_memory()  # an asynchronous copy needs pinned memory
         return stacked.to(self.device, non_blocking=True)
 
+    def _train_step(self, active, batches):
+        """One optimisation step of every active member on its own batch:
+        one vmapped forward and backward, then each member's gradient
+        callbacks and optimizer step. Returns the losses and outputs."""
+        nets = [self.nets[i] for i in active]
+        for net in nets:
+            net._zero_grad_optimizer()
+        x = self._to_device([b[0] for b in batches])
+        y = self._to_device([b[1] for b in batches])
+        losses, y_pred = self._losses(active, x, y, training=True)
+        sum(net.scale_loss(loss) for net, loss in zip(nets, losses)).backward()
+        for net, batch in zip(nets, batches):
+            net.unscale_gradients()
+            net.notify_grad_computed(batch)
+            net._step_optimizer(None)
+        return losses, y_pred
+
     # -- epochs ------------------------------------------------------------
+    @staticmethod
+    def _begin_batches(nets, batches, training: bool) -> None:
+        for net, batch in zip(nets, batches):
+            net.notify("on_batch_begin", batch=batch, training=training)
+            net._set_training(training)
+
+    @staticmethod
+    def _end_batches(nets, batches, losses, y_pred, training: bool) -> None:
+        """Record each member's batch loss and size as skorch does, then
+        fire ``on_batch_end``."""
+        prefix = "train" if training else "valid"
+        values = losses.detach().float().cpu().numpy()
+        for row, (net, batch) in enumerate(zip(nets, batches)):
+            net.history.record_batch(f"{prefix}_loss", float(values[row]))
+            net.history.record_batch(f"{prefix}_batch_size", get_len(batch[0]))
+            net.notify("on_batch_end", batch=batch, training=training,
+                       loss=losses[row], y_pred=y_pred[row])
+
     def _train_epoch(self, active, iterators):
+        nets = [self.nets[i] for i in active]
         count = 0
         while True:
             batches = [self.streams.next_batch(i, iterators[i]) for i in active]
@@ -123,45 +159,24 @@ class LockstepTrainer:
                 if not all(batch is None for batch in batches):
                     raise RuntimeError("members drew different numbers of training batches")
                 break
-            nets = [self.nets[i] for i in active]
-            for net, batch in zip(nets, batches):
-                net.notify("on_batch_begin", batch=batch, training=True)
-                net._set_training(True)
-                net._zero_grad_optimizer()
-            x = self._to_device([b[0] for b in batches])
-            y = self._to_device([b[1] for b in batches])
-            losses, y_pred = self._losses(active, x, y, training=True)
-            sum(net.scale_loss(loss) for net, loss in zip(nets, losses)).backward()
-            values = losses.detach().float().cpu().numpy()
-            for row, (net, batch) in enumerate(zip(nets, batches)):
-                net.unscale_gradients()
-                net.notify_grad_computed(batch)
-                net._step_optimizer(None)
-                net.history.record_batch("train_loss", float(values[row]))
-                net.history.record_batch("train_batch_size", get_len(batch[0]))
-                net.notify("on_batch_end", batch=batch, training=True,
-                           loss=losses[row], y_pred=y_pred[row])
+            self._begin_batches(nets, batches, training=True)
+            losses, y_pred = self._train_step(active, batches)
+            self._end_batches(nets, batches, losses, y_pred, training=True)
             count += 1
-        for i in active:
-            self.nets[i].history.record("train_batch_count", count)
+        for net in nets:
+            net.history.record("train_batch_count", count)
 
     def _valid_epoch(self, active, iterator):
         nets = [self.nets[i] for i in active]
         count = 0
         for batch in iterator:
-            for net in nets:
-                net.notify("on_batch_begin", batch=batch, training=False)
-                net._set_training(False)
+            batches = [batch] * len(nets)
+            self._begin_batches(nets, batches, training=False)
             x = batch[0].to(self.device, non_blocking=True)
             y = batch[1].to(self.device, non_blocking=True)
             with torch.no_grad():
                 losses, y_pred = self._losses(active, x, y, training=False)
-            values = losses.float().cpu().numpy()
-            for row, net in enumerate(nets):
-                net.history.record_batch("valid_loss", float(values[row]))
-                net.history.record_batch("valid_batch_size", get_len(batch[0]))
-                net.notify("on_batch_end", batch=batch, training=False,
-                           loss=losses[row], y_pred=y_pred[row])
+            self._end_batches(nets, batches, losses, y_pred, training=False)
             count += 1
         for net in nets:
             net.history.record("valid_batch_count", count)
@@ -243,15 +258,7 @@ def lockstep_is_faster(nets, rng_states, member_data, repeats: int = 3) -> tuple
             net.train_step(batch)
 
     def vmap_step():
-        for net in nets:
-            net._zero_grad_optimizer()
-        x = trainer._to_device([b[0] for b in batches])
-        y = trainer._to_device([b[1] for b in batches])
-        losses, _ = trainer._losses(active, x, y, training=True)
-        sum(net.scale_loss(loss) for net, loss in zip(nets, losses)).backward()
-        for net in nets:
-            net.unscale_gradients()
-            net._step_optimizer(None)
+        trainer._train_step(active, batches)
 
     with torch.random.fork_rng(devices=[]):
         timings = {"loop": _timed(loop_step, device, repeats),

@@ -40,6 +40,17 @@ def _iter_h5_dataset(dataset, block: int = 8192) -> Iterator[tuple[str, object]]
             yield str(start + offset), row
 
 
+def _h5_spec(source) -> tuple[str, str] | None:
+    """``(path, dataset)`` of ``('file.h5', 'key')`` or ``'file.h5:key'``, else None."""
+    if isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], (str, os.PathLike)):
+        path, key = os.fspath(source[0]), source[1]
+    elif isinstance(source, (str, os.PathLike)):
+        path, _, key = os.fspath(source).rpartition(":")
+    else:
+        return None
+    return (path, key) if key and path.lower().endswith(H5_SUFFIXES) else None
+
+
 def iter_records(source) -> Iterator[tuple[str, object]]:
     """``(name, sequence)`` records from any streamed source, lazily.
 
@@ -60,21 +71,16 @@ def iter_records(source) -> Iterator[tuple[str, object]]:
     name : str
     sequence : str or ndarray of shape (length, 4)
     """
-    if isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], (str, os.PathLike)) \
-            and _strip_gz(os.fspath(source[0]).lower()).endswith(H5_SUFFIXES):
-        yield from _iter_h5(os.fspath(source[0]), source[1])
+    h5 = _h5_spec(source)
+    if h5 is not None:
+        yield from _iter_h5(*h5)
         return
     if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        file_part, _, key = path.rpartition(":")
-        if key and file_part.lower().endswith(H5_SUFFIXES):
-            yield from _iter_h5(file_part, key)
-        elif is_fasta_path(path):
-            yield from iter_fasta(path)
-        else:
+        if not is_fasta_path(source):
             raise ValueError(
-                f"cannot tell what {path!r} holds: expected a FASTA file "
+                f"cannot tell what {os.fspath(source)!r} holds: expected a FASTA file "
                 f"({', '.join(FASTA_SUFFIXES)}, optionally .gz) or 'file.h5:dataset'")
+        yield from iter_fasta(source)
         return
     if hasattr(source, "shape") and hasattr(source, "dtype") and not isinstance(source, np.ndarray):
         yield from _iter_h5_dataset(source)  # an open h5py.Dataset
