@@ -8,6 +8,7 @@ import pytest
 import torch
 from scipy.stats import pearsonr, spearmanr
 from sklearn.frozen import FrozenEstimator
+from skorch.callbacks import Callback
 
 from uqgenomics import DistilledRegressor, EnsembleRegressor
 from uqgenomics.augment import RandomAugment, RandomMutation
@@ -144,16 +145,29 @@ class _Counting:
         return self.mutate(x)
 
 
+class _BatchSizes(Callback):
+    """Records the size of every training batch."""
+
+    def initialize(self):
+        self.sizes = []
+        return self
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.sizes.append(len(batch[0]))
+
+
 def test_dynamic_augmentation_append_replace_and_finetune(sequences):
     X, y, X_test, _ = sequences
     params = dict(TINY_CNN, batch_size=40, max_epochs=3, validation_fraction=None)
     teacher = EnsembleRegressor(n_estimators=2, **params).fit(X, y)
     for mode, factor in (("append", 2), ("replace", 1)):
-        augment = _Counting()
+        augment, sizes = _Counting(), _BatchSizes()
         student = DistilledRegressor(teacher=teacher, augment=augment, augment_mode=mode,
-                                     **params).fit(X, y)
+                                     callbacks=[sizes], **params).fit(X, y)
         assert augment.sizes == [40] * 6 * 3  # 240 / 40 batches x 3 epochs
-        assert student.net_.history[-1, "batches", -1, "train_batch_size"] == 40 * factor
+        recorded = next(cb for _, cb in student.net_.callbacks_ if isinstance(cb, _BatchSizes)).sizes
+        assert recorded == [40 * factor] * 6 * 3
     student = DistilledRegressor(teacher=teacher, augment=RandomAugment([RandomMutation()]),
                                  finetune_epochs=2, finetune_lr=1e-4, **params).fit(X, y)
     assert len(student.net_.history) == 5

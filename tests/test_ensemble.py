@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 
 from uqgenomics import EnsembleRegressor, UncertaintyResult, one_hot_encode
 
@@ -47,15 +47,22 @@ def test_members_give_mean_and_population_std(fitted, sequences):
     assert not np.allclose(members[0], members[1])
 
 
-@pytest.mark.parametrize("y_shape", [(-1, 1), (-1, 2)])
-def test_multi_task_targets(sequences, y_shape):
+def test_multi_task_targets(sequences):
     X, y, X_test, _ = sequences
-    Y = np.column_stack([y, -y])[:, : y_shape[1]]
+    Y = np.column_stack([y, -y])
     model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, Y)
-    assert model.n_tasks_ == Y.shape[1]
-    assert model.predict(X_test).shape == (len(X_test), Y.shape[1])
-    assert model.predict_members(X_test).shape == (2, len(X_test), Y.shape[1])
-    assert model.predict_uncertainty(X_test).total.shape == (len(X_test), Y.shape[1])
+    assert model.n_tasks_ == 2
+    assert model.predict(X_test).shape == (len(X_test), 2)
+    assert model.predict_members(X_test).shape == (2, len(X_test), 2)
+    assert model.predict_uncertainty(X_test).total.shape == (len(X_test), 2)
+
+
+def test_column_vector_targets_are_raveled_with_sklearns_warning(sequences):
+    X, y, X_test, _ = sequences
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y[:, None])
+    assert model.n_tasks_ == 1
+    assert model.predict(X_test).shape == (len(X_test),)  # what MAPIE needs
 
 
 def test_random_state_gives_identical_results(sequences):
@@ -250,7 +257,7 @@ def test_predict_before_fit():
     (np.zeros((4, 5, 3)), np.zeros(4), r"\(n_samples, length, 4\)"),
     (np.zeros(4), np.zeros(4), "Expected 2D array"),
     (["ACGT", "ACZT"], [1.0, 2.0], "'Z' in sequence 1 at position 2"),
-    (["ACGT", "ACG"], [1.0, 2.0], "sequence 1 has length 3"),
+    (["ACGT", "ACG"], [1.0, 2.0], "sequence 1 has 3.*DNAEncoder"),
     (["ACGT", "ACGA", "AAAA"], [1.0, 2.0], "inconsistent numbers of samples"),
     (["ACGT"], [1.0], "at least 2 samples"),
     (["ACGT", "ACGA"], None, "requires y"),
@@ -286,17 +293,23 @@ def test_cuda_requested_without_gpu(sequences):
 def test_prediction_input_must_match_the_network(fitted, sequences):
     with pytest.raises(ValueError, match="fitted on one-hot sequences"):
         fitted.predict(np.zeros((2, 40)))
-    # the tiny CNN pools globally, so longer sequences are fine ...
-    assert fitted.predict(["ACGT" * 20]).shape == (1,)
+    # another length is an error by default, naming both lengths ...
+    for length in (20, 80):
+        with pytest.raises(ValueError, match=f"fitted on sequences of 40 bp; got {length} bp"):
+            fitted.predict(["A" * length])
+    # ... and accepted on request by a trunk that pools globally ...
+    flexible = clone(fitted).set_params(variable_length=True).fit(*sequences[:2])
+    assert flexible.predict(["ACGT" * 20]).shape == (1,)
     # ... but not shorter than its pooling needs
     with pytest.raises(ValueError, match="length >= 2"):
-        fitted.predict(["A"])
+        flexible.predict(["A"])
     X, y, _, _ = sequences
     flat = EnsembleRegressor(
         "deepstarr", n_estimators=1, max_epochs=1, network__filters=(4, 4, 4, 4),
         network__dense_units=(8, 8), random_state=0,
-    ).fit(X[:64], y[:64])
-    with pytest.raises(ValueError, match=r"built for samples of shape \(40, 4\)"):
-        flat.predict(["ACGT" * 20])
+    )
+    with pytest.raises(ValueError, match="variable_length=True needs a trunk with global"):
+        clone(flat).set_params(variable_length=True).fit(X[:64], y[:64])
+    flat.fit(X[:64], y[:64])
     with pytest.raises(ValueError, match="'X' in sequence 0"):
         flat.predict(["X" * 40])

@@ -87,13 +87,14 @@ def test_mc_dropout_samples_and_reproducibility(sequences):
     np.testing.assert_allclose(model.predict_samples(X_test[:5]), samples[:, :5], atol=1e-6)
 
 
-def test_mc_dropout_parameter_errors(sequences):
-    X, y, X_test, _ = sequences
-    with pytest.raises(ValueError, match="n_samples"):
-        MCDropoutRegressor(n_samples=1, **TINY_CNN).fit(X, y).predict(X_test)
-    no_dropout = MCDropoutRegressor(**dict(TINY_CNN, network__dropout=0.0)).fit(X, y)
-    with pytest.raises(ValueError, match="dropout layers"):
-        no_dropout.predict(X_test)
+def test_mc_dropout_parameter_errors_come_before_training(sequences):
+    X, y, _, _ = sequences
+    with pytest.raises(ValueError, match="n_samples must be an int >= 2"):
+        MCDropoutRegressor(n_samples=1, **TINY_CNN).fit(X, y)
+    no_dropout = MCDropoutRegressor(**dict(TINY_CNN, network__dropout=0.0))
+    with pytest.raises(ValueError, match="has no dropout layer.*network__dropout"):
+        no_dropout.fit(X, y)
+    assert not hasattr(no_dropout, "net_")  # refused before any training
 
 
 def test_evidential_parameters_are_constrained(sequences):

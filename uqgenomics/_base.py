@@ -10,6 +10,9 @@ an :class:`~uqgenomics.UncertaintyResult`.
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -17,8 +20,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._sampling import mc_dropout_outputs
-from ._training import fit_network, forward_in_batches
+from ._result import UncertaintyResult
+from ._sampling import has_dropout, mc_dropout_outputs
+from ._training import check_precision, fit_network, forward_in_batches, resolve_device
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
@@ -62,9 +66,14 @@ SHARED_PARAMS_DOC = """
         optimizer state and losses stay float32); ``'fp16'`` adds gradient
         scaling. bf16 is the fast choice on recent GPUs (A100, H100); on CPUs
         without bf16 instructions it is slower than fp32.
+    variable_length : bool, default=False
+        Accept sequences of another length than the training ones at
+        prediction. Off by default: a length other than the fitted one is an
+        error naming both. Only for trunks with global pooling (a trunk
+        without it is refused at ``fit``).
     random_state : int, RandomState or None, default=None
         Seeds weights, shuffling, dropout and the validation split; an int
-        gives identical results on CPU.
+        gives identical results on one machine with one thread count.
     verbose : int, default=0
         ``>= 1`` shows a tqdm progress bar and the per-epoch losses.
     **kwargs
@@ -72,6 +81,18 @@ SHARED_PARAMS_DOC = """
         ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
         ``callbacks__*`` (passed to skorch).
 """
+
+
+def check_int(estimator, name: str, minimum: int, allow_none: bool = False) -> None:
+    """Raise ``ValueError`` unless parameter ``name`` is an int >= ``minimum``
+    (or None when allowed); bools and floats are refused."""
+    value = getattr(estimator, name)
+    if value is None and allow_none:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or value < minimum:
+        allowed = f"an int >= {minimum}" + (" or None" if allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
 
 def with_shared_params_doc(cls):
@@ -105,6 +126,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -122,6 +144,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self.device = device
         self.precision = precision
         self.compile = compile
+        self.variable_length = variable_length
         self.random_state = random_state
         self.verbose = verbose
         # Prefixed parameters: checked in fit (sklearn's __init__ only stores),
@@ -163,9 +186,74 @@ class BaseUncertaintyEstimator(BaseEstimator):
         """The trained module: the trunk with this family's heads."""
         return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
 
+    # -- checks before any training -------------------------------------
+    def _check_params(self) -> None:
+        """Raise ``ValueError`` / ``TypeError`` for a bad parameter, before any
+        training. Families extend it with their own parameters."""
+        unknown = [k for k in self._routed_kwargs if not k.startswith(ROUTED_PREFIXES)]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; "
+                f"prefixed parameters must start with one of {ROUTED_PREFIXES}"
+            )
+        check_int(self, "max_epochs", minimum=1)
+        check_int(self, "batch_size", minimum=1)
+        check_int(self, "patience", minimum=1, allow_none=True)
+        check_int(self, "lr_patience", minimum=1, allow_none=True)
+        if not (isinstance(self.lr, numbers.Real) and np.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
+        if not (isinstance(self.lr_factor, numbers.Real) and 0 < self.lr_factor < 1):
+            raise ValueError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
+        fraction = self.validation_fraction
+        if fraction and not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be in (0, 1) or None, got {fraction!r}")
+        if not callable(self.optimizer):
+            raise TypeError(f"optimizer must be a torch.optim.Optimizer class, got "
+                            f"{self.optimizer!r}")
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(f"callbacks must be a list of skorch callbacks or None, got "
+                            f"{type(self.callbacks).__name__}")
+        for name in ("compile", "variable_length"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        check_precision(self.precision)
+        resolve_device(self.device)
+
+    def _reject_fit_params(self, fit_params: dict, accepted: str = "X, y, validation_data"):
+        """TypeError naming this estimator's ``fit`` for keyword arguments it lacks."""
+        if fit_params:
+            raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) "
+                            f"{sorted(fit_params)}; it takes {accepted}")
+
+    @property
+    def _needs_dropout(self) -> bool:
+        """Whether prediction samples dropout masks (the network must have dropout)."""
+        return False
+
+    def _check_network(self, X, y) -> None:
+        """Build one network, unseeded and untrained, to check what prediction
+        will need: dropout layers for MC dropout, a trunk that accepts other
+        lengths for ``variable_length``."""
+        if not (self._needs_dropout or self.variable_length):
+            return
+        with torch.random.fork_rng(devices=[]):
+            network = self._network_builder(X, y)()
+        if self._needs_dropout and not has_dropout(network):
+            raise ValueError(
+                f"{type(self).__name__} samples dropout masks, but network={self.network!r} "
+                "has no dropout layer; give it dropout (e.g. network__dropout=0.1 for the "
+                "built-in trunks) or use an estimator without MC dropout"
+            )
+        if self.variable_length and len(X.shape) == 3 and not network.trunk.variable_length:
+            raise ValueError(
+                f"variable_length=True needs a trunk with global pooling; "
+                f"{type(network.trunk).__name__} only takes sequences of the training length "
+                f"({X.shape[1]} bp)"
+            )
+
     # -- fitting ---------------------------------------------------------
     def _validate_fit_data(self, X, y, validation_data):
-        """Validate training data and split off the validation set.
+        """Check parameters and training data, and split off the validation set.
 
         Returns
         -------
@@ -175,17 +263,13 @@ class BaseUncertaintyEstimator(BaseEstimator):
         rng : numpy RandomState
             Seeded from ``random_state``, already used for the split.
         """
-        unknown = [k for k in self._routed_kwargs if not k.startswith(ROUTED_PREFIXES)]
-        if unknown:
-            raise TypeError(
-                f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; "
-                f"prefixed parameters must start with one of {ROUTED_PREFIXES}"
-            )
+        self._check_params()
         X = check_X(self, X, reset=True)
         y = self._encode_targets(y, X, fit=True)
         if len(X) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
                              f"got n_samples={len(X)}")
+        self._check_network(X, y)
         rng = check_random_state(self.random_state)
         if validation_data is not None:
             X_val, y_val = validation_data
@@ -200,14 +284,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
             return X, y, (X_val, y_val), rng
         if not self.validation_fraction:
             return X, y, None, rng
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1) or None, got {self.validation_fraction}"
-            )
         X, X_val, y, y_val = train_test_split(
             X, y, test_size=self.validation_fraction, random_state=rng.randint(2**31 - 1),
             stratify=self._stratify(y),
         )
+        if len(X) < 2:
+            raise ValueError(
+                f"{type(self).__name__} has {len(X)} training sample(s) left after holding "
+                f"out validation_fraction={self.validation_fraction} ({len(X_val)} samples); "
+                "it needs at least 2. Pass more data, validation_fraction=None, or "
+                "validation_data=(X_val, y_val)"
+            )
         return X, y, (X_val, y_val), rng
 
     def _encode_targets(self, y, X, fit: bool) -> np.ndarray:
@@ -252,7 +339,8 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return skorch_params
 
     def _fit_network(self, X, y, validation, seed, iterator_train=None,
-                     iterator_params=None, build_network=None, criterion=None):
+                     iterator_params=None, build_network=None, criterion=None,
+                     label="the network"):
         """Train one headed network on ``(X, y)`` with ``seed`` (a skorch net).
 
         ``iterator_train`` and ``iterator_params`` (its constructor
@@ -260,12 +348,13 @@ class BaseUncertaintyEstimator(BaseEstimator):
         plain training batches, e.g. with augmented ones;
         ``build_network(trunk, n_outputs)`` and ``criterion`` replace
         :meth:`_build_network` and :meth:`_make_criterion` for this fit
-        (a family that trains networks of two kinds).
+        (a family that trains networks of two kinds); ``label`` names the
+        network in a divergence error.
         """
         return fit_network(self._network_builder(X, y, build_network),
                            criterion or self._make_criterion(), X, y, validation, seed,
                            self._training_params(), self._skorch_params(iterator_params),
-                           iterator_train)
+                           iterator_train, label)
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""
@@ -287,6 +376,14 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 raise ValueError(
                     f"{type(self).__name__} was fitted on {kind} of shape "
                     f"{self.input_shape_} per sample; got samples of shape {X.shape[1:]}"
+                )
+            if not self.variable_length:
+                length = self.input_shape_[0]
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on sequences of {length} bp; got "
+                    f"{X.shape[1]} bp. Pad or crop them to {length} bp (e.g. "
+                    f"one_hot_encode(X, length={length}, resize='pad_or_crop')), or fit "
+                    "with variable_length=True (trunks with global pooling)"
                 )
             self._fitted_networks()[0].trunk.check_input_shape(X.shape[1:])
         return X
@@ -332,7 +429,57 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
 
 class UncertaintyRegressorMixin(RegressorMixin):
-    """``predict(X, return_std=False)`` on top of ``predict_uncertainty``."""
+    """Regression on top of :class:`BaseUncertaintyEstimator`: standardised
+    targets and ``predict(X, return_std=False)``.
+
+    Networks train on targets standardised per column (``y_mean_``,
+    ``y_scale_``), so that losses, learning rates and the log-variance clamp
+    work whatever the units of ``y``; every prediction is reported back in
+    the units of ``y`` through :meth:`_to_y_units`.
+    """
+
+    def _encode_targets(self, y, X, fit):
+        y = super()._encode_targets(y, X, fit)
+        if fit:
+            self.y_mean_, self.y_scale_ = self._target_statistics(y)
+        return self._standardize(y)
+
+    def _standardize(self, y: np.ndarray) -> np.ndarray:
+        """Targets ``(n, n_columns)`` in ``y`` units → training units, float32."""
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _target_statistics(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """Per-column offset and scale ``(n_columns,)``, float64: mean and std of
+        the training targets (NaN ignored; a constant column gets scale 1)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            mean = np.nanmean(y, axis=0, dtype=np.float64)
+            scale = np.nanstd(y, axis=0, dtype=np.float64)
+        return (np.where(np.isfinite(mean), mean, 0.0),
+                np.where(np.isfinite(scale) & (scale > 0), scale, 1.0))
+
+    def _to_y_units(self, values: np.ndarray, kind: str, columns=slice(None)) -> np.ndarray:
+        """Network outputs ``(..., n_columns)`` in training units → units of ``y``.
+
+        ``kind`` is ``'location'`` (means, draws: scaled and shifted),
+        ``'scale'`` (standard deviations: scaled) or ``'variance'`` (scaled
+        twice); ``columns`` selects the target columns ``values`` belong to.
+        """
+        scale = self.y_scale_[columns]
+        if kind == "location":
+            return values * scale + self.y_mean_[columns]
+        if kind == "scale":
+            return values * scale
+        if kind == "variance":
+            return values * scale**2
+        raise ValueError(f"unknown kind {kind!r}")
+
+    def _result(self, mean, epistemic, aleatoric) -> UncertaintyResult:
+        """An ``UncertaintyResult`` from ``(n_samples, n_tasks)`` parts in
+        ``y`` units, the task axis dropped for a 1-D ``y``."""
+        return UncertaintyResult(mean=self._format_output(mean),
+                                 epistemic=self._format_output(epistemic),
+                                 aleatoric=self._format_output(aleatoric))
 
     def predict(self, X, return_std=False):
         """Predict the mean, and optionally the total standard deviation.
@@ -368,7 +515,7 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
     ``input_shape_``.
     """
 
-    def fit(self, X, y, validation_data=None):
+    def fit(self, X, y, validation_data=None, **fit_params):
         """Train the network.
 
         Parameters
@@ -382,6 +529,7 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
         -------
         self
         """
+        self._reject_fit_params(fit_params)
         X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
         self.seed_ = int(rng.randint(2**31 - 1))
         self.net_ = self._fit_network(X, y, validation, self.seed_)
@@ -397,7 +545,5 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
 
     def _sampled_outputs(self, X, n_samples) -> np.ndarray:
         """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-            raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
         return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_,
                                   self.precision)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from ._base import BaseUncertaintyEstimator
+from ._base import BaseUncertaintyEstimator, check_int
 from ._training import resolve_device
-from ._vectorized import fit_members
+from ._vectorized import fit_members, member_label
 
 
 class MemberEnsemble(BaseUncertaintyEstimator):
@@ -20,7 +20,13 @@ class MemberEnsemble(BaseUncertaintyEstimator):
     ``vectorized_``.
     """
 
-    def fit(self, X, y, validation_data=None):
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "n_estimators", minimum=1)
+        if self.vectorize not in ("auto", True, False):
+            raise ValueError(f"vectorize must be 'auto', True or False, got {self.vectorize!r}")
+
+    def fit(self, X, y, validation_data=None, **fit_params):
         """Train every member.
 
         Parameters
@@ -35,8 +41,7 @@ class MemberEnsemble(BaseUncertaintyEstimator):
         -------
         self
         """
-        if not isinstance(self.n_estimators, (int, np.integer)) or self.n_estimators < 1:
-            raise ValueError(f"n_estimators must be a positive int, got {self.n_estimators!r}")
+        self._reject_fit_params(fit_params)
         X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
         seeds = rng.randint(2**31 - 1, size=self.n_estimators)
         rows = [
@@ -46,8 +51,9 @@ class MemberEnsemble(BaseUncertaintyEstimator):
         vectorize = self._vectorize_mode()
         if vectorize is False:
             self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._fit_network)(X[r], y[r], validation, int(seed))
-                for r, seed in zip(rows, seeds)
+                delayed(self._fit_network)(X[r], y[r], validation, int(seed),
+                                           label=member_label(i, len(seeds), seed))
+                for i, (r, seed) in enumerate(zip(rows, seeds))
             )
             self.vectorized_ = False
         else:
@@ -61,8 +67,6 @@ class MemberEnsemble(BaseUncertaintyEstimator):
 
     def _vectorize_mode(self):
         """True, False or 'measure' (see ``fit_members``) from ``vectorize``."""
-        if self.vectorize not in ("auto", True, False):
-            raise ValueError(f"vectorize must be 'auto', True or False, got {self.vectorize!r}")
         if self.n_estimators == 1 or self.vectorize is False:
             return False
         if self.vectorize is True:

@@ -8,7 +8,8 @@ large batch. When the very first stage holds dropout, the input itself is
 repeated: samples are still batched, never looped one pass at a time.
 
 Masks are drawn per sample index and dropout layer from the seed, and
-shared by every input: sample ``k`` is one thinned sub-network. Each
+shared by every input (applied by a per-call copy of the stochastic stages,
+so concurrent predictions on one model do not interfere): sample ``k`` is one thinned sub-network. Each
 input's samples have the usual MC dropout distribution, a prediction does
 not depend on which other rows are in the batch or in what order, and the
 samples of two inputs are paired (their differences, e.g. variant effects,
@@ -17,20 +18,23 @@ are differences under the same sub-network).
 
 from __future__ import annotations
 
+import copy
+import itertools
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.modules.dropout import _DropoutNd
 
-SUPPORTED_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
+from ._training import autocast, batch_tensor, check_finite_outputs
 
-from ._training import autocast, batch_tensor
+SUPPORTED_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
 
 #: Upper bound on rows (batch × samples) evaluated at once through the suffix.
 MAX_SAMPLE_ROWS = 65_536
 
 
-def _has_dropout(module: nn.Module) -> bool:
+def has_dropout(module: nn.Module) -> bool:
     return any(isinstance(m, _DropoutNd) for m in module.modules())
 
 
@@ -44,7 +48,7 @@ def split_at_first_dropout(stages: list[nn.Module]) -> tuple[list[nn.Module], li
         is empty when the network has none.
     """
     for i, stage in enumerate(stages):
-        if _has_dropout(stage):
+        if has_dropout(stage):
             return stages[:i], stages[i:]
     return stages, []
 
@@ -56,13 +60,24 @@ def _run(stages: list[nn.Module], x: torch.Tensor) -> torch.Tensor:
 
 
 class SharedMasks:
-    """Forward hooks that apply dropout masks indexed by sample number.
+    """Dropout masks indexed by sample number, shared by every input.
 
-    The dropout layers stay in eval mode (identity); the hook multiplies
-    their input, viewed as ``(k, rows, ...)`` for the ``k`` samples being
-    evaluated, by masks of shape ``(k, 1, ...)``, scaled by ``1 / (1 - p)``.
-    Element-wise dropout masks every feature; ``Dropout1d/2d/3d`` mask whole
-    channels.
+    :meth:`apply_to` returns copies of the stochastic stages (sharing the
+    network's parameters and buffers) in which each dropout layer is a
+    :class:`_MaskedDropout`: it multiplies its input, viewed as ``(k, rows,
+    ...)`` for the ``k`` samples in :attr:`samples`, by masks of shape
+    ``(k, 1, ...)`` scaled by ``1 / (1 - p)``. Element-wise dropout masks
+    every feature; ``Dropout1d/2d/3d`` mask whole channels. The network
+    itself is never modified, so several threads can sample one fitted
+    model at once.
+
+    Parameters
+    ----------
+    network : nn.Module
+        Its dropout layers, numbered in ``network.modules()`` order, each get
+        their own mask stream seeded by ``(seed, number)``.
+    seed : int
+    n_samples : int
     """
 
     def __init__(self, network: nn.Module, seed: int, n_samples: int):
@@ -70,36 +85,59 @@ class SharedMasks:
         self.n_samples = n_samples
         self.samples = slice(0, n_samples)
         self._cache: dict = {}
-        self._handles = []
-        for index, module in enumerate(m for m in network.modules() if isinstance(m, _DropoutNd)):
+        self._numbers = {}
+        for number, module in enumerate(m for m in network.modules() if isinstance(m, _DropoutNd)):
             if type(module) not in SUPPORTED_DROPOUT:
                 raise ValueError(f"MC dropout does not support {type(module).__name__}")
-            self._handles.append(module.register_forward_hook(self._hook(index)))
+            self._numbers[id(module)] = number
 
-    def _masks(self, index: int, module: nn.Module, shape: tuple, device) -> torch.Tensor:
-        """All ``n_samples`` masks of one layer for one feature shape (cached)."""
-        channelwise = not isinstance(module, nn.Dropout)
+    def masks(self, number: int, dropout: nn.Module, shape: tuple, device) -> torch.Tensor:
+        """The masks of :attr:`samples` for dropout layer ``number`` and
+        per-sample feature ``shape`` (all ``n_samples`` drawn once, cached)."""
+        channelwise = not isinstance(dropout, nn.Dropout)
         mask_shape = (shape[0],) + (1,) * (len(shape) - 1) if channelwise else shape
-        key = (index, mask_shape)
+        key = (number, mask_shape, str(device))
         if key not in self._cache:
             generator = torch.Generator().manual_seed(
-                int(np.random.SeedSequence([self.seed, index]).generate_state(1)[0])
+                int(np.random.SeedSequence([self.seed, number]).generate_state(1)[0])
             )
-            keep = torch.rand((self.n_samples, *mask_shape), generator=generator) >= module.p
-            self._cache[key] = (keep / (1 - module.p)).to(device)
-        return self._cache[key]
+            keep = torch.rand((self.n_samples, *mask_shape), generator=generator) >= dropout.p
+            self._cache[key] = (keep / (1 - dropout.p)).to(device)
+        return self._cache[key][self.samples]
 
-    def _hook(self, index: int):
-        def apply(module, inputs, output):
-            x = inputs[0]
-            masks = self._masks(index, module, tuple(x.shape[1:]), x.device)[self.samples]
-            k = masks.shape[0]
-            return (x.reshape(k, -1, *x.shape[1:]) * masks.unsqueeze(1)).reshape(x.shape)
-        return apply
+    def apply_to(self, stages: list[nn.Module]) -> list[nn.Module]:
+        """Copies of ``stages`` whose dropout layers apply these masks."""
+        return [self._masked_copy(stage) for stage in stages]
 
-    def remove(self) -> None:
-        for handle in self._handles:
-            handle.remove()
+    def _masked_copy(self, stage: nn.Module) -> nn.Module:
+        if id(stage) in self._numbers:
+            return _MaskedDropout(self, self._numbers[id(stage)], stage)
+        shared = {id(t): t for t in itertools.chain(stage.parameters(), stage.buffers())}
+        copied = copy.deepcopy(stage, shared)  # the structure only: tensors are shared
+        originals = dict(stage.named_modules())
+        for name, _ in list(copied.named_modules()):
+            original = originals[name]
+            if id(original) in self._numbers:
+                parent_name, _, child = name.rpartition(".")
+                parent = copied.get_submodule(parent_name)
+                setattr(parent, child, _MaskedDropout(self, self._numbers[id(original)],
+                                                      original))
+        return copied
+
+
+class _MaskedDropout(nn.Module):
+    """A dropout layer's stand-in that applies :class:`SharedMasks`' masks."""
+
+    def __init__(self, masks: SharedMasks, number: int, dropout: nn.Module):
+        super().__init__()
+        self.shared_masks = masks
+        self.number = number
+        self.dropout = dropout
+
+    def forward(self, x):
+        masks = self.shared_masks.masks(self.number, self.dropout, tuple(x.shape[1:]), x.device)
+        k = masks.shape[0]
+        return (x.reshape(k, -1, *x.shape[1:]) * masks.unsqueeze(1)).reshape(x.shape)
 
 
 def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
@@ -137,21 +175,20 @@ def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
     device = next(network.parameters()).device
     network.eval()
     masks = SharedMasks(network, seed, n_samples)
+    suffix = masks.apply_to(suffix)
     outputs = None
-    try:
-        with torch.inference_mode(), autocast(device, precision):
-            for start in range(0, len(X), batch_size):
-                features = _run(prefix, batch_tensor(X[start:start + batch_size]).to(device))
-                rows = len(features)
-                per_chunk = max(1, MAX_SAMPLE_ROWS // rows)
-                for first in range(0, n_samples, per_chunk):
-                    k = min(per_chunk, n_samples - first)
-                    masks.samples = slice(first, first + k)
-                    repeated = features.repeat((k,) + (1,) * (features.ndim - 1))
-                    out = _run(suffix, repeated).float().reshape(k, rows, -1).cpu().numpy()
-                    if outputs is None:
-                        outputs = np.empty((n_samples, len(X), out.shape[-1]), np.float32)
-                    outputs[first:first + k, start:start + rows] = out
-    finally:
-        masks.remove()
+    with torch.inference_mode(), autocast(device, precision):
+        for start in range(0, len(X), batch_size):
+            features = _run(prefix, batch_tensor(X[start:start + batch_size]).to(device))
+            rows = len(features)
+            per_chunk = max(1, MAX_SAMPLE_ROWS // rows)
+            for first in range(0, n_samples, per_chunk):
+                k = min(per_chunk, n_samples - first)
+                masks.samples = slice(first, first + k)
+                repeated = features.repeat((k,) + (1,) * (features.ndim - 1))
+                out = _run(suffix, repeated).float().reshape(k, rows, -1).cpu().numpy()
+                if outputs is None:
+                    outputs = np.empty((n_samples, len(X), out.shape[-1]), np.float32)
+                outputs[first:first + k, start:start + rows] = check_finite_outputs(
+                    out, precision)
     return outputs

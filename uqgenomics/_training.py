@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import TeeGenerator
@@ -239,7 +239,46 @@ class MixedPrecisionNet(NeuralNet):
         self.grad_scaler_.update()
 
 
-def build_callbacks(params: dict, has_validation: bool) -> list:
+class TrainingDivergedError(FloatingPointError):
+    """A training or validation loss became NaN or infinite; ``fit`` stops."""
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stop training at the first batch whose loss is NaN or infinite.
+
+    A network that diverged predicts NaN (and a classifier built on it,
+    class 0 for every row), so the fit must not end quietly: this raises
+    :class:`TrainingDivergedError` naming the phase, epoch, batch and
+    network, and the likely causes.
+
+    Parameters
+    ----------
+    label : str, default='the network'
+        Which network this is, e.g. ``'member 3 of 10 (seed 42)'``.
+    """
+
+    def __init__(self, label="the network"):
+        self.label = label
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        if loss is None or bool(torch.isfinite(loss).all()):
+            return
+        phase = "training" if training else "validation"
+        epoch = len(net.history)
+        n_batch = len(net.history[-1]["batches"]) if epoch else 0
+        optimizer = getattr(net.optimizer, "__name__", repr(net.optimizer))
+        raise TrainingDivergedError(
+            f"training diverged: the {phase} loss is {float(loss.detach().float().mean())} at "
+            f"epoch {epoch}, batch {n_batch} of {self.label}. Likely causes: a learning rate "
+            f"too high for {optimizer} (lr={net.lr}; try 10 times lower); exploding "
+            "gradients (add callbacks=[skorch.callbacks.GradientNormClipping(1.0)]); with "
+            "precision='fp16', an overflow (use 'bf16' or 'fp32'); input features of very "
+            "different scales (standardise them). Nothing was fitted: fix the cause and fit "
+            "again."
+        )
+
+
+def build_callbacks(params: dict, has_validation: bool, label: str = "the network") -> list:
     """Early stopping, LR plateau schedule, progress bar and user callbacks.
 
     Parameters
@@ -250,8 +289,10 @@ def build_callbacks(params: dict, has_validation: bool) -> list:
     has_validation : bool
         Early stopping and the plateau schedule watch the validation loss,
         so they are only added when there is validation data.
+    label : str, default='the network'
+        Names the network in a divergence error.
     """
-    callbacks = []
+    callbacks = [("finite_loss", StopOnNonFiniteLoss(label))]
     if has_validation and params["patience"]:
         callbacks.append(("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=params["patience"], load_best=True,
@@ -276,6 +317,7 @@ def make_net(
     params: dict,
     routed: dict,
     iterator_train=None,
+    label: str = "the network",
 ) -> MixedPrecisionNet:
     """An initialised, untrained skorch net for one network.
 
@@ -300,6 +342,8 @@ def make_net(
     iterator_train : class, default=None
         Training batches, :class:`AugmentedBatchIterator` by default (plain
         batches unless ``routed`` has ``iterator_train__augment``).
+    label : str, default='the network'
+        Names this network in errors (e.g. ``'member 2 of 5 (seed 7)'``).
     """
     device = resolve_device(params["device"])
     routed = dict(routed)
@@ -317,7 +361,7 @@ def make_net(
         iterator_train__shuffle=True,
         iterator_train__pin_memory=device.startswith("cuda"),
         train_split=None if validation is None else predefined_split(Dataset(*validation)),
-        callbacks=build_callbacks(params, validation is not None),
+        callbacks=build_callbacks(params, validation is not None, label),
         verbose=int(params["verbose"]),
         device=device,
         precision=params["precision"],
@@ -335,12 +379,13 @@ def fit_network(
     params: dict,
     routed: dict,
     iterator_train=None,
+    label: str = "the network",
 ) -> MixedPrecisionNet:
     """Build and train one network with skorch, reproducibly.
 
     Parameters
     ----------
-    build_module, criterion, validation, params, routed, iterator_train
+    build_module, criterion, validation, params, routed, iterator_train, label
         As for :func:`make_net`.
     X : ndarray of shape (n_train, ...), float32
     y : ndarray of shape (n_train, n_tasks), float32
@@ -352,13 +397,27 @@ def fit_network(
     -------
     net : MixedPrecisionNet
         Fitted; ``net.module_`` is the trained network, ``net.history`` the
-        per-epoch losses.
+        per-epoch losses (see :func:`release_training_data`).
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = make_net(build_module, criterion, len(X), validation, params, routed,
-                       iterator_train)
+                       iterator_train, label)
         net.partial_fit(X, y)
+    return release_training_data(net)
+
+
+def release_training_data(net: NeuralNet) -> NeuralNet:
+    """Drop what a fitted net holds of its training data, so that a saved
+    model's size does not depend on it.
+
+    The validation split (skorch keeps it in ``train_split``) and the
+    per-batch records of the history (one per batch and epoch) go; the
+    per-epoch losses stay. :func:`continue_training` restores the split.
+    """
+    net.train_split = None
+    for epoch in net.history:
+        epoch["batches"] = []
     return net
 
 
@@ -403,24 +462,43 @@ def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
                 batch = torch.cat([batch, batch.new_zeros((batch_size - rows, *batch.shape[1:]))])
             kwargs = {k: v.to(device) for k, v in forward_kwargs.items()}
             out = module(batch, **kwargs)
-            outputs.append((out[:rows] if padded else out).float().cpu().numpy())
+            outputs.append(check_finite_outputs(
+                (out[:rows] if padded else out).float().cpu().numpy(), precision))
     return np.concatenate(outputs, axis=axis)
 
 
-def continue_training(net: NeuralNet, X: np.ndarray, y: np.ndarray, seed: int, epochs: int,
-                      lr: float, **iterator_params) -> NeuralNet:
+def check_finite_outputs(outputs: np.ndarray, precision: str) -> np.ndarray:
+    """Return ``outputs``, or raise ``FloatingPointError`` if any is NaN or infinite.
+
+    A non-finite output would become a NaN prediction (or class 0 for a
+    classifier) without a word, so prediction stops instead.
+    """
+    if np.isfinite(outputs).all():
+        return outputs
+    hint = ("with precision='fp16' the activations overflow: use 'bf16' or 'fp32'"
+            if precision == "fp16" else
+            "the fitted weights or these inputs are not usable: check the inputs' scale, or "
+            "refit")
+    raise FloatingPointError(f"the network output NaN or inf ({int((~np.isfinite(outputs)).sum())} "
+                             f"of {outputs.size} values in a batch); {hint}")
+
+
+def continue_training(net: NeuralNet, X: np.ndarray, y: np.ndarray, validation, seed: int,
+                      epochs: int, lr: float, **iterator_params) -> NeuralNet:
     """Train a fitted skorch net for ``epochs`` more epochs at learning rate ``lr``.
 
     Used for a short fine-tune after the main fit; ``iterator_params`` are
     set on the net first (e.g. ``iterator_train__augment=None``; skorch's
     ``set_params`` refuses iterator parameters once a net is initialised,
     but reads them from the attributes at each epoch). Early stopping and
-    the plateau schedule restart, watching the same validation set.
+    the plateau schedule restart, watching ``validation`` (``(X_val,
+    y_val)`` or None, as in the main fit).
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net.set_params(lr=lr)
+        net.train_split = None if validation is None else predefined_split(Dataset(*validation))
         for name, value in iterator_params.items():
             setattr(net, name, value)
         net.partial_fit(X, y, epochs=epochs)
-    return net
+    return release_training_data(net)

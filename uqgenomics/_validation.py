@@ -2,9 +2,13 @@
 
 Three input kinds are accepted for ``X``:
 
-- a sequence of strings (list, tuple, 1-D string / object array, pandas
-  Series), one-hot encoded with :func:`~uqgenomics.encoding.one_hot_encode`;
-- a one-hot array ``(n_samples, length, 4)``;
+- nucleotide strings in any array-like: list, tuple, 1-D string / object
+  array, pandas Series or Index (pandas 3's ``str`` dtype included), and the
+  2-D forms ``(n_samples, 1)`` array or one-column DataFrame that MAPIE's
+  wrappers need (they count features); one-hot encoded with
+  :func:`~uqgenomics.encoding.one_hot_encode`;
+- a one-hot array ``(n_samples, length, 4)``: values in [0, 1], each
+  position summing to 1 (a base, or IUPAC fractions) or 0 (unknown);
 - a 2-D float array ``(n_samples, n_features)`` of features.
 
 All come out as C-contiguous float32 arrays.
@@ -13,27 +17,105 @@ All come out as C-contiguous float32 arrays.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from .encoding import one_hot_encode
 
+#: Tolerance on a one-hot position's sum (float32 IUPAC fractions such as 1/3).
+ONE_HOT_SUM_TOLERANCE = 1e-3
 
-def is_sequence_input(X) -> bool:
-    """Whether ``X`` is a collection of nucleotide strings."""
+
+def as_sequences(X) -> list[str] | None:
+    """``X`` as a list of strings when it holds nucleotide strings, else None.
+
+    Parameters
+    ----------
+    X : array-like
+        Any of the string forms in the module docstring, or anything else
+        (returns None).
+
+    Raises
+    ------
+    TypeError
+        For a single string, or a string collection with a non-string
+        element (e.g. a missing value), naming its index.
+    """
     if isinstance(X, (str, bytes)):
-        raise TypeError(
-            "X is a single string; pass a list of sequences, e.g. [sequence]"
+        raise TypeError("X is a single string; pass a list of sequences, e.g. [sequence]")
+    if type(X).__name__ == "DataFrame":
+        if X.shape[1] != 1:
+            return None
+        X = X.iloc[:, 0]
+    if isinstance(X, (list, tuple)):
+        values = X
+    else:
+        dtype = getattr(X, "dtype", None)
+        if dtype is None or getattr(dtype, "kind", None) not in ("U", "O"):
+            return None
+        values = np.asarray(X, dtype=object)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.ndim != 1:
+            return None
+    if len(values) == 0 or not any(isinstance(v, str) for v in values):
+        return None
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise TypeError(f"sequence {index} is {value!r} ({type(value).__name__}), "
+                            "expected a string; remove or fill missing sequences first")
+    return list(values)
+
+
+def encode_sequences(sequences: list[str]) -> np.ndarray:
+    """One-hot encode an estimator's input strings, which must share one length.
+
+    Raises
+    ------
+    ValueError
+        On unequal lengths, with how to pad or crop them before the
+        estimator (an estimator has no ``resize`` of its own).
+    """
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    if len(lengths) and (lengths != lengths[0]).any():
+        i = int(np.flatnonzero(lengths != lengths[0])[0])
+        raise ValueError(
+            f"sequences must all have one length: sequence 0 has {lengths[0]} bases, "
+            f"sequence {i} has {lengths[i]}. Pad or crop them first, e.g. "
+            f"uqgenomics.encoding.one_hot_encode(X, length={lengths[0]}, "
+            f"resize='pad_or_crop'), or DNAEncoder(length={lengths[0]}, "
+            "resize='pad_or_crop') in a Pipeline"
         )
-    values = getattr(X, "values", X) if type(X).__name__ == "Series" else X
-    if isinstance(values, np.ndarray):
-        if values.ndim != 1 or values.size == 0:
-            return False
-        if values.dtype.kind in "US":
-            return True
-        return values.dtype == object and all(isinstance(v, str) for v in values)
-    if isinstance(values, (list, tuple)):
-        return len(values) > 0 and all(isinstance(v, str) for v in values)
-    return False
+    return one_hot_encode(sequences)
+
+
+def check_one_hot(array: np.ndarray) -> np.ndarray:
+    """Reject a ``(n, length, 4)`` array that is not one-hot (or IUPAC fractions).
+
+    Raises
+    ------
+    ValueError
+        For values outside [0, 1], or a position whose four values sum to
+        neither 1 nor 0, naming the first offending sample and position.
+    """
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > 1:
+        raise ValueError(f"one-hot input must lie in [0, 1]; found values from {low:g} to "
+                         f"{high:g}. Pass sequences as strings, or one-hot arrays (n, length, 4)")
+    sums = array.sum(axis=-1, dtype=np.float64)
+    bad = (np.abs(sums - 1) > ONE_HOT_SUM_TOLERANCE) & (sums > ONE_HOT_SUM_TOLERANCE)
+    if bad.any():
+        sample, position = np.argwhere(bad)[0]
+        raise ValueError(
+            f"one-hot input must sum to 1 (a base, or IUPAC fractions) or 0 (unknown) at "
+            f"every position; sample {sample} sums to {sums[sample, position]:g} at position "
+            f"{position} ({int(bad.sum())} such positions in all)"
+        )
+    return array
 
 
 def check_X(estimator, X, *, reset: bool) -> np.ndarray:
@@ -57,8 +139,11 @@ def check_X(estimator, X, *, reset: bool) -> np.ndarray:
     """
     if hasattr(X, "__len__") and not hasattr(X, "shape") and len(X) == 0:
         raise ValueError("X is empty: found 0 samples")
-    if is_sequence_input(X):
-        return one_hot_encode(list(X))
+    sequences = as_sequences(X)
+    if sequences is not None:
+        if reset:
+            _forget_feature_attributes(estimator)
+        return encode_sequences(sequences)
     array = check_array(X, allow_nd=True, dtype=np.float32, order="C")
     if array.ndim == 2:
         return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
@@ -67,15 +152,24 @@ def check_X(estimator, X, *, reset: bool) -> np.ndarray:
             "X must be sequences (strings), one-hot of shape (n_samples, length, 4) or "
             f"features of shape (n_samples, n_features); got an array of shape {array.shape}"
         )
-    if reset:  # forget feature-input attributes of an earlier fit
-        for name in ("n_features_in_", "feature_names_in_"):
-            if hasattr(estimator, name):
-                delattr(estimator, name)
-    return array
+    if reset:
+        _forget_feature_attributes(estimator)
+    return check_one_hot(array)
+
+
+def _forget_feature_attributes(estimator) -> None:
+    """Drop feature-input attributes of an earlier fit on features."""
+    for name in ("n_features_in_", "feature_names_in_"):
+        if hasattr(estimator, name):
+            delattr(estimator, name)
 
 
 def check_targets(estimator, y, X) -> np.ndarray:
     """Validate regression targets.
+
+    A column vector ``(n_samples, 1)`` is raveled to ``(n_samples,)`` with
+    scikit-learn's ``DataConversionWarning``, as its single-output
+    regressors do (MAPIE needs 1-D predictions).
 
     Parameters
     ----------
@@ -92,5 +186,10 @@ def check_targets(estimator, y, X) -> np.ndarray:
             f"{type(estimator).__name__} requires y to be passed, but the target y is None"
         )
     y = check_array(y, ensure_2d=False, dtype=np.float32, order="C", input_name="y")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if y.ndim > 2:
+        raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_tasks); "
+                         f"got {y.shape}")
     check_consistent_length(X, y)
     return y

@@ -27,7 +27,7 @@ from skorch.dataset import get_len
 from torch.func import functional_call, vmap
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._training import make_net
+from ._training import make_net, release_training_data
 
 __all__ = ["fit_members", "lockstep_is_faster"]
 
@@ -266,6 +266,11 @@ def lockstep_is_faster(nets, rng_states, member_data, repeats: int = 3) -> tuple
     return timings["vmap"] < timings["loop"], timings
 
 
+def member_label(index: int, n_members: int, seed) -> str:
+    """How errors name ensemble member ``index`` (0-based)."""
+    return f"member {index + 1} of {n_members} (seed {int(seed)})"
+
+
 def fit_members(build_module, criterion, member_data, validation, seeds, params, routed,
                 vectorize) -> tuple[list, bool]:
     """Build each member's net under its seed, then train them in lockstep
@@ -293,10 +298,10 @@ def fit_members(build_module, criterion, member_data, validation, seeds, params,
     """
     nets, states = [], []
     with torch.random.fork_rng(devices=[]):
-        for seed, (X, _) in zip(seeds, member_data):
+        for i, (seed, (X, _)) in enumerate(zip(seeds, member_data)):
             torch.manual_seed(int(seed))
             nets.append(make_net(build_module, copy.deepcopy(criterion), len(X), validation,
-                                 params, routed))
+                                 params, routed, label=member_label(i, len(seeds), seed)))
             states.append(torch.get_rng_state())
         if vectorize == "measure":
             try:
@@ -310,5 +315,5 @@ def fit_members(build_module, criterion, member_data, validation, seeds, params,
             for net, state, (X, y) in zip(nets, states, member_data):
                 torch.set_rng_state(state)
                 net.partial_fit(X, y)
-    return nets, bool(vectorize)
+    return [release_training_data(net) for net in nets], bool(vectorize)
 

@@ -63,6 +63,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -72,7 +73,8 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_estimators = n_estimators

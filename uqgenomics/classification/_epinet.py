@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import SingleNetworkEstimator, with_shared_params_doc
+from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
 from .._classifier import UncertaintyClassifierMixin
 from .._training import forward_in_batches
 from ..losses import IndexedCrossEntropyLoss
@@ -48,7 +48,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
     n_index_samples : int, default=8
         Indices per training batch.
     n_samples : int, default=100
-        Indices per prediction.
+        Indices per prediction (at least 2: their spread is the epistemic part).
     freeze_base : bool, default=False
         Train the base first, then only the epinet.
     base : fitted classifier with ``net_``, default=None
@@ -91,6 +91,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -100,7 +101,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.index_dim = index_dim
@@ -111,7 +113,13 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         self.freeze_base = freeze_base
         self.base = base
 
-    def fit(self, X, y, validation_data=None):
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "index_dim", minimum=1)
+        check_int(self, "n_index_samples", minimum=1)
+        check_int(self, "n_samples", minimum=2)
+
+    def fit(self, X, y, validation_data=None, **fit_params):
         """Train the base (unless given or frozen-and-given) and the epinet.
 
         Parameters
@@ -124,10 +132,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         -------
         self
         """
-        for name in ("index_dim", "n_index_samples", "n_samples"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self._reject_fit_params(fit_params)
         X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
         self.seed_ = int(rng.randint(2**31 - 1))
         self.base_net_ = None
@@ -142,11 +147,12 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             # Stage 1: the plain classifier (logits head, cross-entropy).
             self.base_net_ = self._fit_network(
                 X, y, validation, self.seed_ + 1, build_network=super()._build_network,
-                criterion=super()._make_criterion())
+                criterion=super()._make_criterion(), label="the base network (first stage)")
             pretrained = self.base_net_.module_
         self.net_ = self._fit_network(X, y, validation, self.seed_,
                                       build_network=partial(self._build_network,
-                                                            pretrained=pretrained))
+                                                            pretrained=pretrained),
+                                      label="the epinet")
         self._set_fit_attributes(X, y)
         return self
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .._base import SingleNetworkEstimator, with_shared_params_doc
+from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
 from .._classifier import UncertaintyClassifierMixin
 
 
@@ -51,6 +51,7 @@ class MCDropoutClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -60,10 +61,19 @@ class MCDropoutClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
+
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "n_samples", minimum=2)
+
+    @property
+    def _needs_dropout(self):
+        return True
 
     def _member_probabilities(self, X):
         return self._softmax(self._sampled_outputs(X, self.n_samples))

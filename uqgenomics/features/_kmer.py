@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import is_sequence_input
+from .._validation import as_sequences
 
 
 class KmerFeaturizer(TransformerMixin, BaseEstimator):
@@ -82,11 +82,12 @@ class KmerFeaturizer(TransformerMixin, BaseEstimator):
 
 def _base_codes(X):
     """Per sequence: base codes A=0, C=1, G=2, T=3, others −1."""
-    if is_sequence_input(X):
+    sequences = as_sequences(X)
+    if sequences is not None:
         table = np.full(256, -1, dtype=np.int64)
         for code, base in enumerate("ACGT"):
             table[ord(base)] = table[ord(base.lower())] = code
-        return [table[np.frombuffer(str(s).encode("ascii"), dtype=np.uint8)] for s in X]
+        return [table[np.frombuffer(s.encode("ascii"), dtype=np.uint8)] for s in sequences]
     onehot = np.asarray(X, dtype=np.float32)
     if onehot.ndim != 3 or onehot.shape[2] != 4:
         raise ValueError(f"expected sequences or one-hot arrays (n, L, 4), got {onehot.shape}")

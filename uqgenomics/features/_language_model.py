@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._training import resolve_device
-from .._validation import is_sequence_input
+from .._validation import as_sequences
 
 POOLINGS = ("mean", "cls")
 
@@ -97,9 +97,10 @@ class FrozenLMEmbedder(TransformerMixin, BaseEstimator):
         ndarray of shape (n_sequences, n_features_out_), float32
         """
         check_is_fitted(self)
-        if not is_sequence_input(X):
+        sequences = as_sequences(X)
+        if sequences is None:
             raise ValueError("FrozenLMEmbedder takes DNA strings")
-        sequences = [str(s).upper() for s in X]
+        sequences = [s.upper() for s in sequences]
         missing = sorted({s for s in sequences if s not in self.cache_}, key=len, reverse=True)
         batches = range(0, len(missing), self.batch_size)
         for start in tqdm(batches, desc="embedding", unit="batch",

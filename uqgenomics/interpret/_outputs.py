@@ -15,6 +15,7 @@ fitted networks in eval mode:
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ..losses import MAX_LOG_VAR, MIN_LOG_VAR
@@ -25,6 +26,9 @@ PARTS = ("mean", "epistemic", "aleatoric")
 
 def prediction_function(estimator, part: str = "mean"):
     """``f(x) -> (batch, n_tasks)`` for a fitted regressor, differentiable in ``x``.
+
+    Outputs are in the units of ``y``, as ``predict_uncertainty`` reports
+    them (the networks train on standardised targets).
 
     Parameters
     ----------
@@ -49,17 +53,30 @@ def prediction_function(estimator, part: str = "mean"):
         module.eval()
     n_tasks = estimator.n_tasks_
     if isinstance(estimator, EnsembleRegressor):
-        return _ensemble_function(modules, n_tasks, part, estimator.heteroscedastic)
+        f = _ensemble_function(modules, n_tasks, part, estimator.heteroscedastic)
+        return _in_y_units(f, estimator, part, slice(0, n_tasks))
     module = modules[0]
     if isinstance(estimator, DistilledRegressor):
         return _distilled_function(estimator, module, n_tasks, part)
     if isinstance(estimator, HeteroscedasticRegressor) and part == "aleatoric":
-        return lambda x: torch.exp(0.5 * module(x)[:, n_tasks:].clamp(
-            estimator.min_log_var, estimator.max_log_var))
+        return _in_y_units(lambda x: torch.exp(0.5 * module(x)[:, n_tasks:].clamp(
+            estimator.min_log_var, estimator.max_log_var)), estimator, part, slice(0, n_tasks))
     if part != "mean":
         raise ValueError(f"{type(estimator).__name__} has no differentiable {part} output; "
                          "use 'mean'")
-    return lambda x: module(x)[:, :n_tasks]
+    return _in_y_units(lambda x: module(x)[:, :n_tasks], estimator, part, slice(0, n_tasks))
+
+
+def _in_y_units(f, estimator, part, columns):
+    """``f`` (training units) followed by the estimator's target scaling:
+    means are scaled and shifted, standard deviations scaled."""
+    scale = torch.as_tensor(estimator.y_scale_[columns], dtype=torch.float32)
+    offset = torch.as_tensor(estimator.y_mean_[columns] if part == "mean" else
+                             np.zeros_like(estimator.y_mean_[columns]), dtype=torch.float32)
+
+    def g(x):
+        return f(x) * scale.to(x.device) + offset.to(x.device)
+    return g
 
 
 def _ensemble_function(modules, n_tasks, part, heteroscedastic):
@@ -82,11 +99,12 @@ def _distilled_function(estimator, module, n_tasks, part):
     index = PARTS.index(part)
     if index >= estimator._n_parts:
         raise ValueError("this DistilledRegressor has no aleatoric head")
-    scale = torch.as_tensor(estimator.target_scale_[index * n_tasks:(index + 1) * n_tasks],
-                            dtype=torch.float32)
+    columns = slice(index * n_tasks, (index + 1) * n_tasks)
+    # every student column is a location in training units (stds scaled only)
+    head = _in_y_units(lambda x: module(x)[:, columns], estimator, "mean", columns)
 
     def f(x):
-        out = module(x)[:, index * n_tasks:(index + 1) * n_tasks] * scale.to(x.device)
+        out = head(x)
         if part != "mean" and estimator.log_targets:
             return torch.exp(0.5 * out)
         return out

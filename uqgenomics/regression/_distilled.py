@@ -8,11 +8,17 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted
 
-from .._base import SingleNetworkEstimator, UncertaintyRegressorMixin, with_shared_params_doc
-from .._result import UncertaintyResult
-from .._training import AugmentedBatchIterator, continue_training
+from .._base import (
+    SingleNetworkEstimator,
+    UncertaintyRegressorMixin,
+    check_int,
+    with_shared_params_doc,
+)
+from .._training import AugmentedBatchIterator, TrainingDivergedError, continue_training
+from .._validation import check_targets, check_X
 from ..losses import DistillationLoss
 from ._ensemble import EnsembleRegressor
 
@@ -38,15 +44,16 @@ class TeacherTargets:
 
     Attributes
     ----------
-    scale : ndarray of shape (k * n_tasks,) or None
-        Once set, every target column is divided by it.
+    standardize : callable or None
+        Once set (by the student, after it has seen its training targets),
+        applied to the targets: the student trains in standardised units.
     """
 
     def __init__(self, teacher, source, log_targets):
         self.teacher = teacher
         self.source = source
         self.log_targets = log_targets
-        self.scale = None
+        self.standardize = None
 
     def __call__(self, X) -> np.ndarray:
         result = self.teacher.predict_uncertainty(X)
@@ -60,7 +67,8 @@ class TeacherTargets:
         elif self.source == "replicates":
             parts.append(np.full_like(parts[0], np.nan))
         values = np.concatenate(parts, axis=1)
-        return (values if self.scale is None else values / self.scale).astype(np.float32)
+        return (values if self.standardize is None else self.standardize(values)).astype(
+            np.float32)
 
     def encode(self, std: np.ndarray) -> np.ndarray:
         """A std target as the head predicts it (std, or log-variance)."""
@@ -135,8 +143,10 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     seed_ : int
     n_dropped_ : int
         Training rows dropped for having fewer than 2 valid replicates.
-    target_scale_ : ndarray of shape (k * n_tasks,)
-        Standard deviation of each training target column.
+    y_mean_, y_scale_ : ndarray of shape (k * n_tasks,)
+        The student trains on its target columns ``[μ, σ_epi(, σ_ale)]``
+        per task standardised: each divided by its std over the training
+        rows, the mean column (and log-variance columns) also centred.
     n_tasks_ : int
     input_shape_ : tuple of int
     n_features_in_ : int
@@ -181,6 +191,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -190,7 +201,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.teacher = teacher
@@ -228,7 +240,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         return DistillationLoss(self.lambda_, self.gamma, self._n_parts)
 
     # -- fitting ---------------------------------------------------------
-    def fit(self, X, y, y_replicates=None, validation_data=None):
+    def fit(self, X, y, y_replicates=None, validation_data=None, **fit_params):
         """Fit the teacher if needed, then distil it into the student.
 
         Parameters
@@ -251,55 +263,70 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         -------
         self
         """
-        self._check_options()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
-                             "y is None")
-        single_task = check_array(y, ensure_2d=False, dtype=None, input_name="y").ndim == 1
+        self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data")
+        self._check_params()
+        y = check_targets(self, y, check_X(self, X, reset=True))
+        single_task = y.ndim == 1
         self.teacher_ = self._fitted_teacher(X, y, validation_data)
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
         X, train_targets, self.n_dropped_ = self._training_targets(X, y_replicates, targets)
         if self.n_dropped_:
-            warnings.warn(f"dropped {self.n_dropped_} of {self.n_dropped_ + len(X)} training "
-                          "rows with fewer than 2 valid replicates", UserWarning, stacklevel=2)
-        scale = np.nanstd(train_targets, axis=0)
-        self.target_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        train_targets = (train_targets / self.target_scale_).astype(np.float32)
+            warnings.warn(f"dropped {self.n_dropped_} of {self.n_dropped_ + len(train_targets)} "
+                          "training rows with fewer than 2 valid replicates", UserWarning,
+                          stacklevel=2)
         validation = None
         if validation_data is not None:
             X_val, _, *replicates_val = validation_data
             X_val, val_targets, _ = self._training_targets(
                 X_val, replicates_val[0] if replicates_val else None, targets)
-            validation = (X_val, (val_targets / self.target_scale_).astype(np.float32))
-        targets.scale = self.target_scale_  # augmented batches: same units
+            validation = (X_val, val_targets)
         X, train_targets, validation, rng = self._validate_fit_data(X, train_targets,
                                                                     validation)
+        targets.standardize = self._standardize  # augmented batches: the same units
         self.seed_ = int(rng.randint(2**31 - 1))
         iterator_params = {"augment": self.augment, "labeller": targets,
                            "mode": self.augment_mode}
         self.net_ = self._fit_network(X, train_targets, validation, self.seed_,
                                       AugmentedBatchIterator, iterator_params)
         if self.augment is not None and self.finetune_epochs:
-            continue_training(self.net_, X, train_targets, self.seed_ + 1, self.finetune_epochs,
-                              self.finetune_lr, iterator_train__augment=None)
+            continue_training(self.net_, X, train_targets, validation, self.seed_ + 1,
+                              self.finetune_epochs, self.finetune_lr,
+                              iterator_train__augment=None)
         self._single_task = single_task
         self._set_fit_attributes(X, train_targets[:, : train_targets.shape[1] // self._n_parts])
         return self
 
-    def _check_options(self) -> None:
+    def _target_statistics(self, y):
+        mean, scale = super()._target_statistics(y)
+        if not self.log_targets:  # stds: scaled, never shifted (they stay >= 0)
+            mean[mean.size // self._n_parts:] = 0.0
+        return mean, scale
+
+    def _check_params(self) -> None:
+        super()._check_params()
         if self.aleatoric not in ALEATORIC_SOURCES:
             raise ValueError(f"aleatoric must be one of {ALEATORIC_SOURCES}, got "
                              f"{self.aleatoric!r}")
         if self.augment is not None and not callable(self.augment):
             raise TypeError(f"augment must be callable, got {type(self.augment).__name__}")
-        if not isinstance(self.finetune_epochs, (int, np.integer)) or self.finetune_epochs < 0:
-            raise ValueError(f"finetune_epochs must be an int >= 0, got {self.finetune_epochs!r}")
+        if self.augment_mode not in ("append", "replace"):
+            raise ValueError(f"augment_mode must be 'append' or 'replace', got "
+                             f"{self.augment_mode!r}")
+        check_int(self, "finetune_epochs", minimum=0)
+        check_int(self, "n_teacher_members", minimum=1)
+        for name in ("lambda_", "gamma"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.teacher is not None and not hasattr(self.teacher, "predict_uncertainty"):
+            raise TypeError(f"teacher must have predict_uncertainty, got "
+                            f"{type(self.teacher).__name__}")
 
     def _fitted_teacher(self, X, y, validation_data):
         teacher = self.teacher
         if teacher is None:
             teacher = EnsembleRegressor(self.network, n_estimators=self.n_teacher_members,
                                         validation_fraction=self.validation_fraction,
+                                        variable_length=self.variable_length,
                                         random_state=self.random_state,
                                         **self._training_params(), **self._routed_kwargs)
         try:
@@ -309,13 +336,16 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             if self.prefit_teacher:
                 raise ValueError("prefit_teacher=True but the teacher is not fitted") from None
         teacher = clone(teacher)
-        if validation_data is not None:
-            return teacher.fit(X, y, validation_data=tuple(validation_data[:2]))
-        return teacher.fit(X, y)
+        try:
+            if validation_data is not None:
+                return teacher.fit(X, y, validation_data=tuple(validation_data[:2]))
+            return teacher.fit(X, y)
+        except TrainingDivergedError as error:
+            raise TrainingDivergedError(f"the teacher's training diverged: {error}") from error
 
     def _training_targets(self, X, y_replicates, targets):
-        """Rows kept, the student's targets on them, and the number dropped."""
-        X = np.asarray(X)
+        """Rows kept (as given: a DataFrame keeps its columns), the student's
+        targets on them in ``y`` units, and the number dropped."""
         values = targets(X)
         if self.aleatoric != "replicates":
             return X, values, 0
@@ -325,7 +355,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         n_tasks = values.shape[1] // 3
         std, keep = _replicate_std(y_replicates, len(X), n_tasks)
         values[:, 2 * n_tasks:] = targets.encode(std)
-        return X[keep], values[keep], int((~keep).sum())
+        return _safe_indexing(X, np.flatnonzero(keep)), values[keep], int((~keep).sum())
 
     # -- prediction ------------------------------------------------------
     def predict_uncertainty(self, X):
@@ -338,13 +368,11 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             is 0 when the student was trained without an aleatoric head.
         """
         outputs = self._outputs(self._check_predict_X(X)).astype(np.float64)
-        outputs = np.split(outputs * self.target_scale_, self._n_parts, axis=1)
+        outputs = np.split(self._to_y_units(outputs, "location"), self._n_parts, axis=1)
         stds = [np.sqrt(np.exp(o)) if self.log_targets else np.maximum(o, 0)
                 for o in outputs[1:]]
         aleatoric = stds[1] if len(stds) == 2 else np.zeros_like(outputs[0])
-        return UncertaintyResult(mean=self._format_output(outputs[0]),
-                                 epistemic=self._format_output(stds[0]),
-                                 aleatoric=self._format_output(aleatoric))
+        return self._result(outputs[0], stds[0], aleatoric)
 
 
 def _replicate_std(y_replicates, n_samples: int, n_tasks: int):

@@ -41,7 +41,8 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         loop (measured faster there). ``vectorized_`` records the choice.
     heteroscedastic : bool, default=False
         Members predict a mean and a log-variance (Gaussian NLL), giving an
-        aleatoric part; standardise ``y`` first, the NLL is scale-dependent.
+        aleatoric part. Like every regressor, members train on ``y``
+        standardised per task and predictions are in the units of ``y``.
 
     Attributes
     ----------
@@ -90,6 +91,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -99,7 +101,8 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_estimators = n_estimators
@@ -118,13 +121,14 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         return GaussianNLLLoss() if self.heteroscedastic else super()._make_criterion()
 
     def _member_outputs(self, X) -> tuple[np.ndarray, np.ndarray | None]:
-        """Members' means and variances ``(n_estimators, n_samples, n_tasks)``;
-        variances are None for a plain ensemble."""
+        """Members' means and variances ``(n_estimators, n_samples, n_tasks)`` in
+        ``y`` units; variances are None for a plain ensemble."""
         outputs = self._member_forward(X).astype(np.float64)
         if not self.heteroscedastic:
-            return outputs, None
+            return self._to_y_units(outputs, "location"), None
         mean, log_var = np.split(outputs, 2, axis=-1)
-        return mean, np.exp(np.clip(log_var, MIN_LOG_VAR, MAX_LOG_VAR))
+        variance = np.exp(np.clip(log_var, MIN_LOG_VAR, MAX_LOG_VAR))
+        return self._to_y_units(mean, "location"), self._to_y_units(variance, "variance")
 
     def predict_members(self, X):
         """Each member's prediction.

@@ -20,8 +20,8 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     Prediction: mean γ, aleatoric ``sqrt(β / (α − 1))``, epistemic
     ``sqrt(β / (ν (α − 1)))``; their combination ``total`` is the standard
     deviation of the Student-t predictive distribution. The loss is
-    scale-dependent: standardise ``y`` when its values are far from unit
-    scale.
+    scale-dependent, so the network trains on ``y`` standardised per task
+    and predictions are reported in the units of ``y``.
 
     Known limitation (Meinert et al. 2023): the split between the two parts
     is not identifiable from the loss. On data with input-dependent noise,
@@ -62,6 +62,7 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -71,10 +72,16 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.coefficient = coefficient
+
+    def _check_params(self):
+        super()._check_params()
+        if not self.coefficient >= 0:
+            raise ValueError(f"coefficient must be >= 0, got {self.coefficient!r}")
 
     def _make_heads(self, n_features, n_tasks):
         return {"nig": NormalInverseGammaHead(n_features, n_tasks)}
@@ -88,10 +95,12 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         Returns
         -------
         gamma, nu, alpha, beta : ndarrays of shape (n_samples,) or (n_samples, n_tasks), float64
+            In the units of ``y``: γ is a mean, β a squared scale.
         """
         X = self._check_predict_X(X)
-        outputs = self._outputs(X).astype(np.float64)
-        return tuple(self._format_output(p) for p in np.split(outputs, 4, axis=-1))
+        gamma, nu, alpha, beta = np.split(self._outputs(X).astype(np.float64), 4, axis=-1)
+        gamma, beta = self._to_y_units(gamma, "location"), self._to_y_units(beta, "variance")
+        return tuple(self._format_output(p) for p in (gamma, nu, alpha, beta))
 
     def predict_uncertainty(self, X):
         """Mean γ with the NIG aleatoric and epistemic standard deviations.

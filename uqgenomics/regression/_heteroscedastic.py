@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import SingleNetworkEstimator, UncertaintyRegressorMixin, with_shared_params_doc
-from .._result import UncertaintyResult
+from .._base import (
+    SingleNetworkEstimator,
+    UncertaintyRegressorMixin,
+    check_int,
+    with_shared_params_doc,
+)
 from ..losses import GaussianNLLLoss
 
 
@@ -20,8 +24,10 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
     means, epistemic = their standard deviation, aleatoric = the root of the
     average sampled variance.
 
-    The NLL is scale-dependent: standardise ``y`` (e.g. with
-    ``TransformedTargetRegressor``) when its values are far from unit scale.
+    The NLL is scale-dependent, so the network trains on ``y``
+    standardised per task (``y_mean_``, ``y_scale_``) and predictions are
+    reported in the units of ``y``; the log-variance clamp applies in the
+    standardised units (σ between 0.0067 and 148 times the std of ``y``).
 
     Parameters
     ----------
@@ -69,6 +75,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -78,7 +85,8 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.beta = beta
@@ -86,6 +94,20 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         self.max_log_var = max_log_var
         self.mc_dropout = mc_dropout
         self.n_samples = n_samples
+
+    def _check_params(self):
+        super()._check_params()
+        if self.mc_dropout:
+            check_int(self, "n_samples", minimum=2)
+        if not self.min_log_var < self.max_log_var:
+            raise ValueError(f"min_log_var ({self.min_log_var}) must be below max_log_var "
+                             f"({self.max_log_var})")
+        if not self.beta >= 0:
+            raise ValueError(f"beta must be >= 0, got {self.beta!r}")
+
+    @property
+    def _needs_dropout(self):
+        return bool(self.mc_dropout)
 
     def _make_heads(self, n_features, n_tasks):
         return {"mean": torch.nn.Linear(n_features, n_tasks),
@@ -95,8 +117,10 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         return GaussianNLLLoss(self.beta, self.min_log_var, self.max_log_var)
 
     def _mean_and_variance(self, outputs):
-        mean, log_var = np.split(outputs, 2, axis=-1)
-        return mean, np.exp(np.clip(log_var, self.min_log_var, self.max_log_var))
+        """Means and variances in ``y`` units from ``(..., 2 * n_tasks)`` outputs."""
+        mean, log_var = np.split(np.asarray(outputs, dtype=np.float64), 2, axis=-1)
+        variance = np.exp(np.clip(log_var, self.min_log_var, self.max_log_var))
+        return self._to_y_units(mean, "location"), self._to_y_units(variance, "variance")
 
     def predict_uncertainty(self, X):
         """Predicted mean with aleatoric (and, with MC dropout, epistemic) std.
@@ -109,16 +133,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         X = self._check_predict_X(X)
         if not self.mc_dropout:
             mean, variance = self._mean_and_variance(self._outputs(X))
-            return UncertaintyResult(
-                mean=self._format_output(mean),
-                epistemic=self._format_output(np.zeros_like(mean)),
-                aleatoric=self._format_output(np.sqrt(variance)),
-            )
-        means, variances = self._mean_and_variance(
-            self._sampled_outputs(X, self.n_samples).astype(np.float64)
-        )
-        return UncertaintyResult(
-            mean=self._format_output(means.mean(axis=0)),
-            epistemic=self._format_output(means.std(axis=0)),
-            aleatoric=self._format_output(np.sqrt(variances.mean(axis=0))),
-        )
+            return self._result(mean, np.zeros_like(mean), np.sqrt(variance))
+        means, variances = self._mean_and_variance(self._sampled_outputs(X, self.n_samples))
+        return self._result(means.mean(axis=0), means.std(axis=0),
+                            np.sqrt(variances.mean(axis=0)))

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import SingleNetworkEstimator, UncertaintyRegressorMixin, with_shared_params_doc
+from .._base import (
+    SingleNetworkEstimator,
+    UncertaintyRegressorMixin,
+    check_int,
+    with_shared_params_doc,
+)
 from .._result import UncertaintyResult
 
 
@@ -59,6 +64,7 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         device="auto",
         precision="fp32",
         compile=False,
+        variable_length=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -68,10 +74,19 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             optimizer=optimizer, validation_fraction=validation_fraction,
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
-            compile=compile, random_state=random_state,
+            compile=compile, variable_length=variable_length,
+            random_state=random_state,
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
+
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "n_samples", minimum=2)
+
+    @property
+    def _needs_dropout(self):
+        return True
 
     def predict_samples(self, X):
         """Predictions under each dropout mask.
@@ -81,7 +96,8 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         samples : ndarray of shape (n_samples, n_X) or (n_samples, n_X, n_tasks), float64
         """
         X = self._check_predict_X(X)
-        return self._format_output(self._sampled_outputs(X, self.n_samples))
+        samples = self._sampled_outputs(X, self.n_samples).astype(np.float64)
+        return self._format_output(self._to_y_units(samples, "location"))
 
     def predict_uncertainty(self, X):
         """Mean and spread over dropout masks.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._result import UncertaintyResult
-from ..encoding import one_hot_encode
+from .._validation import as_sequences, check_one_hot, encode_sequences
 from ..regression import EnsembleRegressor, MCDropoutRegressor
 
 
@@ -113,7 +113,7 @@ def ism(estimator, X, task: int = 0) -> UncertaintyResult:
 
 
 def _as_onehot(X) -> np.ndarray:
-    X = np.asarray(X)
-    if X.dtype.kind in "US" or X.dtype == object:
-        return one_hot_encode(list(X))
-    return np.asarray(X, dtype=np.float32)
+    sequences = as_sequences(X)
+    if sequences is not None:
+        return encode_sequences(sequences)
+    return check_one_hot(np.asarray(X, dtype=np.float32))
