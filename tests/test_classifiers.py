@@ -15,6 +15,7 @@ from uqgenomics.losses import IndexedCrossEntropyLoss
 from uqgenomics.metrics import entropy_decomposition
 from uqgenomics.networks._epinet import EpinetNetwork
 
+from ._float32 import assert_float32_close
 from .conftest import TINY_CNN
 
 CLASSIFIERS = {
@@ -58,7 +59,10 @@ def test_labels_probabilities_and_uncertainty(fitted, labelled):
     assert np.all(result.epistemic >= 0) and np.all(result.total <= np.log(3) + 1e-9)
     normalised = fitted.predict_uncertainty(X_test, normalize=True)
     np.testing.assert_allclose(normalised.total, result.total / np.log(3))
-    np.testing.assert_array_equal(fitted.predict_proba(X_test[:7]), proba[:7])
+    # Rows 0-6 alone: another batch composition than within the full set. A
+    # softmax moves by at most half its logits' change, and these logits stay
+    # below 10 in magnitude, so the scale of the rounding is at most 10 / 2.
+    assert_float32_close(fitted.predict_proba(X_test[:7]), proba[:7], scale=5.0)
 
 
 def test_unseen_validation_label_and_regression_target(labelled):

@@ -6,7 +6,9 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
+from tests._float32 import assert_float32_close
 from tests.conftest import TINY_CNN
 from uqgenomics import EnsembleClassifier, EnsembleRegressor
 from uqgenomics.encoding import one_hot_encode
@@ -18,6 +20,7 @@ from uqgenomics.stream import (
     tile_records,
     write_predictions,
 )
+from uqgenomics.stream._writers import WRITERS
 
 COLUMNS = ["mean", "epistemic", "aleatoric", "total"]
 
@@ -89,7 +92,8 @@ def test_stream_matches_predicting_at_once(model, sequences, n_jobs):
     assert [len(names) for names, _ in chunks] == [7] * 17 + [1]
     values = np.concatenate([np.column_stack([r.mean, r.epistemic, r.aleatoric, r.total])
                              for _, r in chunks])
-    np.testing.assert_allclose(values, _expected(model, X_test), rtol=1e-6, atol=1e-7)
+    expected = _expected(model, X_test)  # one prediction: other batches than chunks of 7
+    assert_float32_close(values, expected, np.abs(expected[:, 0]).max())
     assert sum((names for names, _ in chunks), []) == [str(i) for i in range(len(X_test))]
 
 
@@ -119,7 +123,7 @@ def test_stream_tiles_long_records(model):
     assert names == ["chr1:0-40", "chr1:30-70", "chr1:60-100", "chr1:90-130"]
     means = np.concatenate([r.mean for _, r in chunks])
     windows = [genome[s:s + 40] for s in (0, 30, 60, 90)]
-    np.testing.assert_allclose(means, model.predict(windows), rtol=1e-6)
+    assert_float32_close(means, model.predict(windows))
 
 
 def test_stream_checks_its_input(model, sequences):
@@ -156,19 +160,28 @@ class Interrupted(Exception):
     pass
 
 
-def _interrupting(records, after):
-    for i, record in enumerate(records):
-        if i == after:
+def _interrupt_after(monkeypatch, format, chunks):
+    """Make the writer of ``format`` die after writing ``chunks`` chunks."""
+    writer = WRITERS[format]
+    original, calls = writer.write, []
+
+    def write(self, names, values):
+        if len(calls) == chunks:
             raise Interrupted
-        yield record
+        calls.append(1)
+        original(self, names, values)
+    monkeypatch.setattr(writer, "write", write)
+    return lambda: monkeypatch.setattr(writer, "write", original)
 
 
 @pytest.mark.parametrize("format", ["tsv", "parquet", "h5"])
-def test_resume_after_an_interruption_loses_no_rows(model, sequences, fasta, tmp_path, format):
+def test_resume_after_an_interruption_loses_no_rows(model, sequences, fasta, tmp_path, format,
+                                                    monkeypatch):
     out = tmp_path / f"scores.{format}"
-    records = list(iter_records(fasta))
+    restore = _interrupt_after(monkeypatch, format, chunks=3)
     with pytest.raises(Interrupted):
-        write_predictions(model, _interrupting(iter(records), 50), out, chunk_size=16)
+        predict_fasta(model, fasta, out, chunk_size=16)
+    restore()
     partial = _read(out, format)
     assert len(partial) == 48  # three whole chunks made it
     # A crash in the middle of a chunk's write leaves debris behind.
@@ -176,24 +189,87 @@ def test_resume_after_an_interruption_loses_no_rows(model, sequences, fasta, tmp
         with open(out, "a") as handle:
             handle.write("seq48\t0.1\t0.")
     elif format == "parquet":
-        (out / "part-000003.tmp").write_bytes(b"half a part")
+        (out / ".part-000003.parquet.tmp").write_bytes(b"half a part")
+        (out / "_notes.tmp").write_text("a file of the user's")
     else:
         with h5py.File(out, "a") as handle:
             for key in ["name", *COLUMNS]:
                 handle[key].resize((60,))
-    assert write_predictions(model, records, out, chunk_size=16) == 120
+    assert predict_fasta(model, fasta, out, chunk_size=16) == 120
     table = _read(out, format)
     assert list(table["name"]) == [f"seq{i}" for i in range(120)]
     np.testing.assert_allclose(table[COLUMNS].to_numpy(), _expected(model, sequences[2]),
                                rtol=1e-5, atol=1e-6)
-    # resume=False starts again.
-    assert write_predictions(model, records[:10], out, resume=False) == 10
+    if format == "parquet":  # only the writer's own temporary file was removed
+        assert not (out / ".part-000003.parquet.tmp").exists()
+        assert (out / "_notes.tmp").read_text() == "a file of the user's"
+    # A finished run resumed is a no-op; resume=False starts again.
+    assert predict_fasta(model, fasta, out, chunk_size=16) == 120
+    assert predict_fasta(model, fasta, out, resume=False, chunk_size=16) == 120
 
 
-def test_writer_refuses_an_output_of_another_run(model, sequences, fasta, tmp_path):
+@pytest.mark.parametrize("format", ["tsv", "parquet", "h5"])
+def test_another_run_never_appends_to_an_output(model, sequences, fasta, tmp_path, format):
+    out = tmp_path / f"scores.{format}"
+    predict_fasta(model, fasta, out)
+    other = tmp_path / "other.fa"
+    other.write_text("".join(f">b{i}\n{s}\n" for i, s in enumerate(sequences[0][:30])))
+    # b.fa after a.fa used to return at once, leaving a.fa's scores
+    with pytest.raises(ValueError, match="another source.*resume=False"):
+        predict_fasta(model, other, out)
+    with pytest.raises(ValueError, match="another stride"):
+        predict_fasta(model, fasta, out, stride=20)
+    retrained = clone(model).set_params(random_state=7).fit(*sequences[:2])
+    with pytest.raises(ValueError, match="another model"):
+        predict_fasta(retrained, fasta, out)
+    # the same file name rewritten with other contents is another source
+    changed = tmp_path / "a.fa"
+    changed.write_text(fasta.read_text())
+    predict_fasta(model, changed, out, resume=False)
+    changed.write_text(fasta.read_text().replace("A", "C", 1))
+    with pytest.raises(ValueError, match="another source"):
+        predict_fasta(model, changed, out)
+    assert predict_fasta(model, other, out, resume=False) == 30
+    assert list(_read(out, format)["name"]) == [f"b{i}" for i in range(30)]
+    # a one-pass iterator cannot be checked against an existing output
+    with pytest.raises(ValueError, match="one-pass iterator"):
+        write_predictions(model, iter(sequences[2][:5]), out, format=format)
+
+
+def test_corrupt_outputs_are_refused(model, fasta, tmp_path):
+    tsv = tmp_path / "scores.tsv"
+    predict_fasta(model, fasta, tsv, chunk_size=16)
+    lines = tsv.read_text().splitlines(keepends=True)
+    lines[10] = lines[10][:12] + "\n"  # a row cut short in the middle of the file
+    tsv.write_text("".join(lines))
+    with pytest.raises(ValueError, match="row 10 is corrupt or truncated"):
+        predict_fasta(model, fasta, tsv)
+    (tmp_path / "scores.tsv.run.json").unlink()
+    with pytest.raises(ValueError, match="no uqgenomics run record"):
+        predict_fasta(model, fasta, tsv)
+
+    folder = tmp_path / "scores.parquet"
+    predict_fasta(model, fasta, folder, chunk_size=16)
+    (folder / "part-000002.parquet").unlink()
+    with pytest.raises(ValueError, match="part-000002.parquet is missing"):
+        predict_fasta(model, fasta, folder, chunk_size=16)
+    predict_fasta(model, fasta, folder, chunk_size=16, resume=False)
+    (folder / "part-000001.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match="not a readable Parquet file"):
+        predict_fasta(model, fasta, folder, chunk_size=16)
+
+    h5 = tmp_path / "scores.h5"
+    predict_fasta(model, fasta, h5, chunk_size=16)
+    with h5py.File(h5, "a") as handle:
+        handle["total"].resize((50,))
+    with pytest.raises(ValueError, match="'total' is missing or shorter"):
+        predict_fasta(model, fasta, h5)
+
+
+def test_writer_refuses_bad_outputs_and_sources(model, sequences, fasta, tmp_path):
     out = tmp_path / "scores.tsv"
     out.write_text("name\tsomething_else\n")
-    with pytest.raises(ValueError, match="not the same run"):
+    with pytest.raises(ValueError, match="no uqgenomics run record"):
         predict_fasta(model, fasta, out)
     with pytest.raises(ValueError, match="output format"):
         predict_fasta(model, fasta, tmp_path / "scores.xlsx")

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._result import ClassificationUncertainty, UncertaintyResult
 from ..encoding import one_hot_encode
 from ._sources import is_fasta_path, iter_records, tile_records
+from ._fingerprint import run_fingerprint
 from ._writers import WRITERS, infer_format
 
 
@@ -133,7 +134,10 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
 
     Rows are appended a chunk at a time and made durable before the next
     chunk; rerunning the same call after an interruption keeps the
-    complete rows already written and continues from the next one.
+    complete rows already written and continues from the next one. Only
+    the same run resumes: the output records a fingerprint of the source's
+    contents, the window and stride, the model (weights and parameters) and
+    the columns, and anything else is an error that says how to overwrite.
 
     Parameters
     ----------
@@ -148,7 +152,9 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
     format : {'tsv', 'parquet', 'h5'}, default=None
         Overrides the suffix.
     resume : bool, default=True
-        Continue an existing output; False starts it afresh.
+        Continue an existing output of the same run (an error for another
+        run, or for a one-pass iterator whose contents cannot be checked);
+        False starts it afresh, overwriting it.
     chunk_size, window, stride, n_jobs
         As for :func:`predict_stream`.
     progress : bool, default=False
@@ -163,7 +169,10 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
     format = format or infer_format(out)
     if format not in WRITERS:
         raise ValueError(f"format must be one of {sorted(WRITERS)}, got {format!r}")
-    writer = WRITERS[format](out, result_columns(estimator), resume)
+    columns = result_columns(estimator)
+    tiling = _resolve_tiling(estimator, window, stride)
+    writer = WRITERS[format](out, columns, resume,
+                             run_fingerprint(estimator, source, *tiling, columns))
     bar = None
     if progress:
         from tqdm.auto import tqdm

@@ -1,0 +1,123 @@
+"""What identifies a scoring run, so that an output is only ever resumed by
+the same run.
+
+A run is its source's contents, the tiling (window, stride), the model
+(class, parameters, fitted weights and attributes) and the output columns.
+Writers store the fingerprint with the output and refuse to append to an
+output whose fingerprint differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import numbers
+import os
+
+import numpy as np
+
+from ._sources import _h5_spec
+
+#: Parameters that change how a model runs, never what it predicts.
+_NOT_PREDICTIVE = ("verbose", "n_jobs")
+
+
+def _file_digest(path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_identity(source) -> dict | None:
+    """A JSON-able identity of a streamed source's contents, or None when
+    they cannot be checked (a generator or other one-pass iterator).
+
+    Files (FASTA, HDF5, an open ``h5py.Dataset``'s file) are identified by
+    a digest of their bytes, arrays and lists by a digest of their values.
+    """
+    h5 = _h5_spec(source)
+    if h5 is not None:
+        return {"kind": "h5", "path": os.path.abspath(h5[0]), "dataset": h5[1],
+                "digest": _file_digest(h5[0])}
+    if isinstance(source, (str, os.PathLike)):
+        return {"kind": "file", "path": os.path.abspath(source),
+                "digest": _file_digest(source)}
+    if hasattr(source, "file") and hasattr(source, "name") and hasattr(source, "shape"):
+        return {"kind": "h5", "path": os.path.abspath(source.file.filename),
+                "dataset": source.name, "digest": _file_digest(source.file.filename)}
+    if isinstance(source, np.ndarray):
+        array = np.ascontiguousarray(source)
+        return {"kind": "array", "shape": list(array.shape), "dtype": str(array.dtype),
+                "digest": hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest()}
+    if isinstance(source, (list, tuple)):
+        digest = hashlib.blake2b(digest_size=16)
+        for item in source:
+            for part in (item if isinstance(item, tuple) else (item,)):
+                digest.update(np.asarray(part).tobytes() if not isinstance(part, str)
+                              else part.encode())
+                digest.update(b"\0")
+        return {"kind": "list", "length": len(source), "digest": digest.hexdigest()}
+    return None
+
+
+def model_digest(estimator) -> str:
+    """A digest of what a fitted estimator predicts with: its class, its
+    plain parameters, its fitted arrays and scalars, and every network's
+    weights and buffers."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(type(estimator).__qualname__.encode())
+    params = {k: v for k, v in estimator.get_params(deep=False).items()
+              if k not in _NOT_PREDICTIVE and _plain(v)}
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    for name in sorted(vars(estimator)):
+        value = vars(estimator)[name]
+        if name.endswith("_") and not name.startswith("_"):
+            if isinstance(value, np.ndarray):
+                digest.update(name.encode() + np.ascontiguousarray(value).tobytes())
+            elif _plain(value):
+                digest.update(f"{name}={value!r}".encode())
+    for module in estimator._fitted_networks():
+        for key, tensor in sorted(module.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _plain(value) -> bool:
+    if value is None or isinstance(value, (str, bool, numbers.Number)):
+        return True
+    return isinstance(value, (tuple, list)) and all(_plain(v) for v in value)
+
+
+def run_fingerprint(estimator, source, window, stride, columns) -> dict:
+    """The fingerprint a writer stores: source, tiling, model and columns.
+
+    ``source`` is None in it when the source's contents cannot be checked.
+    """
+    return {"format": "uqgenomics-run/1", "source": source_identity(source),
+            "window": window, "stride": stride, "model": model_digest(estimator),
+            "columns": list(columns)}
+
+
+def check_same_run(out, stored: dict | None, current: dict) -> None:
+    """Raise ``ValueError`` unless ``stored`` (the output's fingerprint) is
+    ``current``'s run; the message says what differs and how to overwrite."""
+    overwrite = ("pass resume=False to overwrite it, or write to another path")
+    if stored is None:
+        raise ValueError(f"{os.fspath(out)} exists but has no uqgenomics run record, so it "
+                         f"cannot be resumed safely; {overwrite}")
+    if current["source"] is None:
+        raise ValueError(f"{os.fspath(out)} exists, and the source is a one-pass iterator "
+                         "whose contents cannot be checked against it; pass resume=False to "
+                         "start afresh, or stream from a file, array or list")
+    differ = [key for key in ("source", "window", "stride", "model", "columns")
+              if stored.get(key) != current[key]]
+    if differ:
+        what = {"source": "another source", "window": "another window",
+                "stride": "another stride", "model": "another model (weights or parameters)",
+                "columns": "other columns"}
+        raise ValueError(f"{os.fspath(out)} holds a run with "
+                         f"{', '.join(what[key] for key in differ)}; appending would mix two "
+                         f"runs: {overwrite}")
