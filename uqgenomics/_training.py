@@ -260,22 +260,32 @@ class StopOnNonFiniteLoss(Callback):
     def __init__(self, label="the network"):
         self.label = label
 
+    def on_train_end(self, net, **kwargs):
+        bad = [name for name, p in net.module_.named_parameters() if not torch.isfinite(p).all()]
+        if bad:
+            raise TrainingDivergedError(
+                f"training diverged: after {len(net.history)} epochs the weights of {self.label} "
+                f"are NaN or infinite ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}). "
+                + self._causes(net))
+
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
         if loss is None or bool(torch.isfinite(loss).all()):
             return
         phase = "training" if training else "validation"
         epoch = len(net.history)
         n_batch = len(net.history[-1]["batches"]) if epoch else 0
-        optimizer = getattr(net.optimizer, "__name__", repr(net.optimizer))
         raise TrainingDivergedError(
             f"training diverged: the {phase} loss is {float(loss.detach().float().mean())} at "
-            f"epoch {epoch}, batch {n_batch} of {self.label}. Likely causes: a learning rate "
-            f"too high for {optimizer} (lr={net.lr}; try 10 times lower); exploding "
-            "gradients (add callbacks=[skorch.callbacks.GradientNormClipping(1.0)]); with "
-            "precision='fp16', an overflow (use 'bf16' or 'fp32'); input features of very "
-            "different scales (standardise them). Nothing was fitted: fix the cause and fit "
-            "again."
-        )
+            f"epoch {epoch}, batch {n_batch} of {self.label}. " + self._causes(net))
+
+    @staticmethod
+    def _causes(net) -> str:
+        optimizer = getattr(net.optimizer, "__name__", repr(net.optimizer))
+        return (f"Likely causes: a learning rate too high for {optimizer} (lr={net.lr}; try "
+                "10 times lower); exploding gradients (add callbacks=[skorch.callbacks."
+                "GradientNormClipping(1.0)]); with precision='fp16', an overflow (use 'bf16' or "
+                "'fp32'); input features of very different scales (standardise them). Nothing "
+                "was fitted: fix the cause and fit again.")
 
 
 def build_callbacks(params: dict, has_validation: bool, label: str = "the network") -> list:

@@ -57,13 +57,14 @@ class TeacherTargets:
 
     def __call__(self, X) -> np.ndarray:
         result = self.teacher.predict_uncertainty(X)
-        parts = [np.reshape(result.mean, (len(X), -1)),
-                 self.encode(np.reshape(result.epistemic, (len(X), -1)))]
+        n = len(result.mean)
+        parts = [np.reshape(result.mean, (n, -1)),
+                 self.encode(np.reshape(result.epistemic, (n, -1)))]
         if self.source == "teacher":
             if not np.any(result.aleatoric):
                 raise ValueError("aleatoric='teacher' but the teacher predicts no aleatoric "
                                  "uncertainty; use e.g. EnsembleRegressor(heteroscedastic=True)")
-            parts.append(self.encode(np.reshape(result.aleatoric, (len(X), -1))))
+            parts.append(self.encode(np.reshape(result.aleatoric, (n, -1))))
         elif self.source == "replicates":
             parts.append(np.full_like(parts[0], np.nan))
         values = np.concatenate(parts, axis=1)
@@ -353,7 +354,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
                              "in validation_data)")
         n_tasks = values.shape[1] // 3
-        std, keep = _replicate_std(y_replicates, len(X), n_tasks)
+        std, keep = _replicate_std(y_replicates, len(values), n_tasks)
         values[:, 2 * n_tasks:] = targets.encode(std)
         return _safe_indexing(X, np.flatnonzero(keep)), values[keep], int((~keep).sum())
 
