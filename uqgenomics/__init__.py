@@ -6,6 +6,7 @@ Every estimator has ``fit``, ``predict(X, return_std=False)`` and
 MAPIE's conformal wrappers.
 """
 
+from ._model_file import load, save
 from ._result import ClassificationUncertainty, UncertaintyResult
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
@@ -31,8 +32,10 @@ __all__ = [
     "HeteroscedasticRegressor",
     "MCDropoutRegressor",
     "UncertaintyResult",
+    "load",
     "one_hot_encode",
     "read_fasta",
     "read_table",
     "reverse_complement",
+    "save",
 ]

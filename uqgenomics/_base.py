@@ -22,7 +22,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._result import UncertaintyResult
 from ._sampling import has_dropout, mc_dropout_outputs
-from ._training import check_precision, fit_network, forward_in_batches, resolve_device
+from ._training import (
+    check_precision,
+    fit_network,
+    forward_in_batches,
+    make_net,
+    resolve_device,
+)
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
@@ -355,6 +361,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
                            criterion or self._make_criterion(), X, y, validation, seed,
                            self._training_params(), self._skorch_params(iterator_params),
                            iterator_train, label)
+
+    def _rebuild_net(self, attribute: str):
+        """An initialised, untrained skorch net holding a new network of the
+        kind fitted into ``attribute`` (``uqgenomics.load`` then loads the
+        saved weights into it). Built in a forked RNG: the caller's torch
+        RNG is left untouched."""
+        X = np.zeros((1, *self.input_shape_), dtype=np.float32)
+        y = np.zeros((1, len(getattr(self, "y_mean_", ()))), dtype=np.float32)
+        with torch.random.fork_rng(devices=[]):
+            return make_net(self._network_builder(X, y), self._make_criterion(), 2, None,
+                            self._training_params(), self._skorch_params())
 
     def _set_fit_attributes(self, X, y) -> None:
         """Record the fitted input shape and number of tasks (call last in fit)."""

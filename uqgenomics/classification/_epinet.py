@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
 from .._classifier import UncertaintyClassifierMixin
-from .._training import forward_in_batches
+from .._training import forward_in_batches, make_net
 from ..losses import IndexedCrossEntropyLoss
 from ..networks import HeadedNetwork
 from ..networks._epinet import EpinetNetwork
@@ -158,6 +158,19 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
 
     def _make_criterion(self):
         return IndexedCrossEntropyLoss()
+
+    def _rebuild_net(self, attribute):
+        if attribute == "base_net_":  # the first-stage plain classifier
+            X = np.zeros((1, *self.input_shape_), dtype=np.float32)
+            with torch.random.fork_rng(devices=[]):
+                return make_net(self._network_builder(X, None, super()._build_network),
+                                super()._make_criterion(), 2, None, self._training_params(),
+                                self._skorch_params())
+        net = super()._rebuild_net(attribute)
+        if self.base is not None or self.freeze_base:
+            net.module_.freeze_base = True
+            net.module_.base.requires_grad_(False)
+        return net
 
     def _build_network(self, trunk, n_outputs, pretrained=None):
         """An EpinetNetwork on a new base, or on a frozen copy of ``pretrained``."""
