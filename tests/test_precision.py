@@ -63,17 +63,23 @@ class RecordGradNorm(Callback):
 
 
 def test_fp16_callbacks_see_unscaled_gradients(sequences):
-    # The loss is scaled by 2**16 for the backward pass; callbacks (e.g.
-    # gradient clipping) must see the true gradients.
+    # The loss is scaled (from 2**16) for the backward pass; callbacks (e.g.
+    # gradient clipping) must see the true gradients. The first scaled
+    # backward passes may overflow: GradScaler then skips the step and halves
+    # the scale. Steps of SGD at lr=1e-30 leave the weights as they are, so
+    # batch k meets the same weights in both precisions, skipped or not.
     X, y = sequences[:2]
-    params = dict(TINY_CNN, max_epochs=1, validation_fraction=None)
+    params = dict(TINY_CNN, max_epochs=1, validation_fraction=None,
+                  optimizer=torch.optim.SGD, lr=1e-30)
     norms = {}
     for precision in ("fp32", "fp16"):
         model = HeteroscedasticRegressor(precision=precision, callbacks=[RecordGradNorm()],
                                          **params).fit(X, y)
-        norms[precision] = dict(model.net_.callbacks_)["RecordGradNorm"].norms[0]
+        norms[precision] = np.array(dict(model.net_.callbacks_)["RecordGradNorm"].norms)
+    finite = np.flatnonzero(np.isfinite(norms["fp16"]))
+    assert finite.size >= len(norms["fp16"]) - 6  # a few halvings from 2**16 suffice
     assert model.net_.grad_scaler_.get_scale() >= 2.0**10
-    assert norms["fp16"] == pytest.approx(norms["fp32"], rel=0.05)
+    np.testing.assert_allclose(norms["fp16"][finite], norms["fp32"][finite], rtol=0.05)
 
 
 @pytest.mark.parametrize("make", [

@@ -66,7 +66,8 @@ def test_dropout_members_train_and_leave_global_rng(sequences):
     torch.manual_seed(123)
     before = torch.get_rng_state()
     model = EnsembleRegressor(n_estimators=3, vectorize=True,
-                              **dict(TINY_CNN, network__dropout=0.3, max_epochs=10)).fit(X, y)
+                              **dict(TINY_CNN, network__dropout=0.3, max_epochs=10,
+                                     lr=3e-3)).fit(X, y)
     assert torch.equal(torch.get_rng_state(), before)
     assert np.corrcoef(model.predict(X_test), y_test)[0, 1] > 0.3
     # Members differ (own seeds, own dropout masks).
