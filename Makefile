@@ -9,6 +9,8 @@ TORCH_VERSION ?= 2.13.0
 # whose default registry would resolve torch to the CUDA build.
 TORCH_INDEX ?=
 PYTEST_ARGS ?=
+# e.g. DEMO_ARGS="--threads 1" on a machine that other jobs keep busy
+DEMO_ARGS ?=
 
 .PHONY: venv demo test test-all bench clean
 
@@ -29,7 +31,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml Makefile
 	touch $@
 
 demo: venv
-	$(PY) -m uqgenomics.demo
+	$(PY) -m uqgenomics.demo $(DEMO_ARGS)
 
 # pytest exits 5 when it collects no test; that is not a failure of the set-up.
 test: venv

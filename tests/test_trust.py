@@ -6,6 +6,7 @@ import pickle
 import threading
 import warnings
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +29,7 @@ from uqgenomics import (
 
     MCDropoutRegressor,
 )
+from uqgenomics._parallel import parallel
 from uqgenomics._training import TrainingDivergedError
 from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
@@ -121,6 +123,25 @@ def test_concurrent_mc_dropout_predictions_equal_serial_ones(sequences):
         # identical batches and masks; threads only change BLAS's partitioning
         assert_float32_close(result.mean, serial.mean)
         assert_float32_close(result.epistemic, serial.epistemic, np.abs(serial.mean).max())
+
+
+def _threads_seen(_):
+    return torch.get_num_threads()
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_workers_times_torch_threads_stay_within_the_budget(backend):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)  # the user's budget
+        with joblib.parallel_backend(backend, n_jobs=2):
+            seen = parallel(((_threads_seen, (i,), {}) for i in range(4)), n_jobs=2)
+        assert seen == [1, 1, 1, 1]  # 2 workers x 1 thread
+        assert torch.get_num_threads() == 2  # restored after a threaded run
+        assert list(parallel(((_threads_seen, (i,), {}) for i in range(2)), n_jobs=1,
+                             return_as="generator")) == [2, 2]
+    finally:
+        torch.set_num_threads(before)
 
 
 # -- scale of y ---------------------------------------------------------------

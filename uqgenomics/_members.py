@@ -4,9 +4,10 @@ the regressor and the classifier)."""
 from __future__ import annotations
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 
 from ._base import BaseUncertaintyEstimator, check_int
+from ._parallel import parallel
 from ._training import resolve_device
 from ._vectorized import fit_members, member_label
 
@@ -50,11 +51,10 @@ class MemberEnsemble(BaseUncertaintyEstimator):
         ]
         vectorize = self._vectorize_mode()
         if vectorize is False:
-            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._fit_network)(X[r], y[r], validation, int(seed),
-                                           label=member_label(i, len(seeds), seed))
-                for i, (r, seed) in enumerate(zip(rows, seeds))
-            )
+            self.estimators_ = parallel(
+                ((self._fit_network, (X[r], y[r], validation, int(seed)),
+                  {"label": member_label(i, len(seeds), seed)})
+                 for i, (r, seed) in enumerate(zip(rows, seeds))), self.n_jobs)
             self.vectorized_ = False
         else:
             self.estimators_, self.vectorized_ = fit_members(

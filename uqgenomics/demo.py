@@ -12,6 +12,7 @@ import argparse
 import time
 
 import numpy as np
+import torch
 from mapie.conformity_scores import StdConformityScore
 from mapie.metrics.regression import regression_coverage_score, regression_mean_width_score
 from mapie.regression import SplitConformalRegressor
@@ -45,7 +46,8 @@ def run(args) -> dict:
     order = np.random.RandomState(args.seed).permutation(len(X))
     n_train, n_cal = int(0.6 * len(X)), int(0.2 * len(X))
     train, cal, test = np.split(order, [n_train, n_train + n_cal])
-    print(f"data: {source}: {len(train)} train / {len(cal)} calibration / {len(test)} test")
+    print(f"data: {source}: {len(train)} train / {len(cal)} calibration / {len(test)} test "
+          f"({torch.get_num_threads()} torch threads)")
 
     model = EnsembleRegressor(
         "cnn", n_estimators=args.n_estimators, max_epochs=args.epochs, lr=3e-3,
@@ -92,7 +94,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
-    return run(parser.parse_args(argv))
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's, one per core); 1 on a machine "
+                             "that other jobs keep busy")
+    args = parser.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import os
 from collections.abc import Iterator
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from .._parallel import parallel
 from .._result import ClassificationUncertainty, UncertaintyResult
 from ..encoding import one_hot_encode
 from ._sources import is_fasta_path, iter_records, tile_records
@@ -75,7 +75,8 @@ def predict_stream(estimator, source, *, chunk_size: int = 4096, window: int | N
         written by an interrupted run.
     n_jobs : int or None, default=None
         joblib workers; ``None`` is 1 unless a ``joblib.parallel_backend``
-        context says otherwise.
+        context says otherwise. Each gets ``torch.get_num_threads() //
+        n_jobs`` torch threads (see ``uqgenomics._parallel``).
 
     Yields
     ------
@@ -95,9 +96,9 @@ def predict_stream(estimator, source, *, chunk_size: int = 4096, window: int | N
         records = tile_records(records, window, stride)
     records = itertools.islice(records, skip, None)
     length = window or estimator.input_shape_[0]
-    tasks = (delayed(_score_chunk)(estimator, names, sequences, length, window is not None)
+    calls = ((_score_chunk, (estimator, names, sequences, length, window is not None), {})
              for names, sequences in _chunks(records, chunk_size))
-    yield from Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks)
+    yield from parallel(calls, n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
 
 
 def result_columns(estimator) -> list[str]:
