@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # e.g. DEMO_ARGS="--threads 1" on a machine that other jobs keep busy
 DEMO_ARGS ?=
 
-.PHONY: venv demo test test-all bench clean
+.PHONY: venv demo test test-paths test-all bench clean
 
 venv: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ demo: venv
 # pytest exits 5 when it collects no test; that is not a failure of the set-up.
 test: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+# The suite on other computation paths: one torch thread and another batch
+# size (results must not depend on either beyond float32 rounding).
+test-paths: venv
+	OMP_NUM_THREADS=1 UQGENOMICS_TEST_BATCH_SIZE=7 $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-all: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

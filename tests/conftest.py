@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -8,12 +9,14 @@ from uqgenomics.datasets import make_regulatory_sequences
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 # Tiny CNN: keeps every fit in the unit tests to a fraction of a second.
+# UQGENOMICS_TEST_BATCH_SIZE runs the suite with another batch size (with
+# OMP_NUM_THREADS, the check that no test depends on one computation path).
 TINY_CNN = dict(
     network="cnn",
     network__filters=(8,),
     network__kernel_sizes=(7,),
     network__dense_units=(8,),
-    batch_size=32,
+    batch_size=int(os.environ.get("UQGENOMICS_TEST_BATCH_SIZE", 32)),
     max_epochs=4,
     random_state=0,
 )

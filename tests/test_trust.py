@@ -22,6 +22,7 @@ from sklearn.exceptions import DataConversionWarning
 
 from uqgenomics import (
     DistilledRegressor,
+    DNAEncoder,
     EnsembleClassifier,
     EnsembleRegressor,
     EvidentialRegressor,
@@ -220,6 +221,15 @@ def test_any_array_like_of_strings_works_where_strings_work(sequences, wrap):
     np.testing.assert_array_equal(wrapped.predict(X_test), model.predict(X_test))
     np.testing.assert_array_equal(KmerFeaturizer(k=2).fit(wrap(X)).transform(wrap(X_test)),
                                   KmerFeaturizer(k=2).fit(X).transform(X_test))
+    # list() of a one-column DataFrame is its column name: never encode that
+    np.testing.assert_array_equal(DNAEncoder().fit_transform(wrap(X)), one_hot_encode(X))
+    np.testing.assert_array_equal(one_hot_encode(wrap(X_test)), one_hot_encode(X_test))
+
+
+def test_two_column_tables_are_not_taken_for_sequences(sequences):
+    X = sequences[0][:5]
+    with pytest.raises(TypeError, match="expected sequences as strings, got a DataFrame"):
+        one_hot_encode(pd.DataFrame({"a": X, "b": X}))
 
 
 def test_missing_sequences_are_named():

@@ -564,3 +564,16 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
         """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
         return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_,
                                   self.precision)
+
+
+class MCDropoutMixin:
+    """A family whose every prediction samples ``n_samples`` dropout masks:
+    checks ``n_samples >= 2`` and that the network has dropout, at ``fit``."""
+
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "n_samples", minimum=2)
+
+    @property
+    def _needs_dropout(self):
+        return True

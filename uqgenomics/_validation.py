@@ -24,51 +24,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .encoding import one_hot_encode
+from .encoding._onehot import as_sequences, one_hot_encode
 
 #: Tolerance on a one-hot position's sum (float32 IUPAC fractions such as 1/3).
 ONE_HOT_SUM_TOLERANCE = 1e-3
-
-
-def as_sequences(X) -> list[str] | None:
-    """``X`` as a list of strings when it holds nucleotide strings, else None.
-
-    Parameters
-    ----------
-    X : array-like
-        Any of the string forms in the module docstring, or anything else
-        (returns None).
-
-    Raises
-    ------
-    TypeError
-        For a single string, or a string collection with a non-string
-        element (e.g. a missing value), naming its index.
-    """
-    if isinstance(X, (str, bytes)):
-        raise TypeError("X is a single string; pass a list of sequences, e.g. [sequence]")
-    if type(X).__name__ == "DataFrame":
-        if X.shape[1] != 1:
-            return None
-        X = X.iloc[:, 0]
-    if isinstance(X, (list, tuple)):
-        values = X
-    else:
-        dtype = getattr(X, "dtype", None)
-        if dtype is None or getattr(dtype, "kind", None) not in ("U", "O"):
-            return None
-        values = np.asarray(X, dtype=object)
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = values[:, 0]
-        if values.ndim != 1:
-            return None
-    if len(values) == 0 or not any(isinstance(v, str) for v in values):
-        return None
-    for index, value in enumerate(values):
-        if not isinstance(value, str):
-            raise TypeError(f"sequence {index} is {value!r} ({type(value).__name__}), "
-                            "expected a string; remove or fill missing sequences first")
-    return list(values)
 
 
 def encode_sequences(sequences: list[str]) -> np.ndarray:

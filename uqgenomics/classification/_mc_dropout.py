@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
+from .._base import MCDropoutMixin, SingleNetworkEstimator, with_shared_params_doc
 from .._classifier import UncertaintyClassifierMixin
 
 
 @with_shared_params_doc
-class MCDropoutClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
+class MCDropoutClassifier(MCDropoutMixin, UncertaintyClassifierMixin, SingleNetworkEstimator):
     """One classifier; epistemic uncertainty from dropout kept on at prediction.
 
     Trained with cross-entropy. At prediction ``n_samples`` dropout masks
@@ -66,14 +66,6 @@ class MCDropoutClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
-
-    def _check_params(self):
-        super()._check_params()
-        check_int(self, "n_samples", minimum=2)
-
-    @property
-    def _needs_dropout(self):
-        return True
 
     def _member_probabilities(self, X):
         return self._softmax(self._sampled_outputs(X, self.n_samples))

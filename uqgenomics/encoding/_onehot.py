@@ -131,6 +131,47 @@ def _resize_codes(
     return codes, length
 
 
+def as_sequences(X) -> list[str] | None:
+    """``X`` as a list of strings when it holds nucleotide strings, else None.
+
+    Parameters
+    ----------
+    X : array-like
+        Any of the string forms in the module docstring, or anything else
+        (returns None).
+
+    Raises
+    ------
+    TypeError
+        For a single string, or a string collection with a non-string
+        element (e.g. a missing value), naming its index.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError("X is a single string; pass a list of sequences, e.g. [sequence]")
+    if type(X).__name__ == "DataFrame":
+        if X.shape[1] != 1:
+            return None
+        X = X.iloc[:, 0]
+    if isinstance(X, (list, tuple)):
+        values = X
+    else:
+        dtype = getattr(X, "dtype", None)
+        if dtype is None or getattr(dtype, "kind", None) not in ("U", "O"):
+            return None
+        values = np.asarray(X, dtype=object)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.ndim != 1:
+            return None
+    if len(values) == 0 or not any(isinstance(v, str) for v in values):
+        return None
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise TypeError(f"sequence {index} is {value!r} ({type(value).__name__}), "
+                            "expected a string; remove or fill missing sequences first")
+    return list(values)
+
+
 def one_hot_encode(
     sequences: Sequence[str],
     *,
@@ -143,9 +184,11 @@ def one_hot_encode(
 
     Parameters
     ----------
-    sequences : sequence of str of length n_sequences
+    sequences : array-like of str of length n_sequences
         Letters A, C, G, T in any case, plus IUPAC ambiguity codes (``N``,
-        ``R``, ``Y``, ...). With ``rna=True``, ``U`` is read as ``T``.
+        ``R``, ``Y``, ...). With ``rna=True``, ``U`` is read as ``T``. Any
+        form :func:`as_sequences` reads (list, array, Series, Index,
+        ``(n, 1)`` array, one-column DataFrame), or an iterable of strings.
     length : int, default=None
         Output length. ``None``: all sequences must share one length, or with
         ``resize`` the longest (``'pad'``, ``'pad_or_crop'``) or the shortest
@@ -173,9 +216,13 @@ def one_hot_encode(
         index, the position and the character), on unequal lengths when
         ``resize='error'``, or on an empty input.
     """
-    if isinstance(sequences, (str, bytes)):
-        raise TypeError("expected a sequence of strings, got a single string")
-    sequences = list(sequences)
+    found = as_sequences(sequences)
+    if found is None:
+        if hasattr(sequences, "shape") or hasattr(sequences, "columns"):
+            raise TypeError(f"expected sequences as strings, got a {type(sequences).__name__} "
+                            f"of shape {getattr(sequences, 'shape', None)}")
+        found = list(sequences)  # a generator or other iterable; non-strings named below
+    sequences = found
     if not sequences:
         raise ValueError("cannot encode an empty list of sequences")
     table, valid = _lookup_table(unknown, rna)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import as_sequences
+from ..encoding._onehot import as_sequences
 
 
 class KmerFeaturizer(TransformerMixin, BaseEstimator):

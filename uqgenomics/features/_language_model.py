@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._training import resolve_device
-from .._validation import as_sequences
+from ..encoding._onehot import as_sequences
 
 POOLINGS = ("mean", "cls")
 

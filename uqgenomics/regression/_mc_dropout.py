@@ -6,16 +6,16 @@ import numpy as np
 import torch
 
 from .._base import (
+    MCDropoutMixin,
     SingleNetworkEstimator,
     UncertaintyRegressorMixin,
-    check_int,
     with_shared_params_doc,
 )
 from .._result import UncertaintyResult
 
 
 @with_shared_params_doc
-class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
+class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetworkEstimator):
     """One network; epistemic uncertainty from dropout kept on at prediction.
 
     Trained with mean squared error like a standard model. At prediction the
@@ -79,14 +79,6 @@ class MCDropoutRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
-
-    def _check_params(self):
-        super()._check_params()
-        check_int(self, "n_samples", minimum=2)
-
-    @property
-    def _needs_dropout(self):
-        return True
 
     def predict_samples(self, X):
         """Predictions under each dropout mask.

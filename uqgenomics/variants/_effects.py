@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._result import UncertaintyResult
-from .._validation import as_sequences, check_one_hot, encode_sequences
+from .._validation import check_one_hot, encode_sequences
+from ..encoding._onehot import as_sequences
 from ..regression import EnsembleRegressor, MCDropoutRegressor
 
 
