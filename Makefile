@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # e.g. DEMO_ARGS="--threads 1" on a machine that other jobs keep busy
 DEMO_ARGS ?=
 
-.PHONY: venv demo test test-paths test-all bench clean
+.PHONY: venv demo test test-paths test-all test-gpu bench bench-gpu clean
 
 venv: $(VENV)/.installed
 
@@ -44,6 +44,20 @@ test-paths: venv
 
 test-all: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# On a machine with a CUDA GPU: the whole default suite there (the test
+# networks use device='auto', so they train and predict on the GPU; the
+# gpu-marked tests run instead of skipping), then the GPU benchmarks.
+CHECK_CUDA = $(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else \
+	'no CUDA device visible: test-gpu / bench-gpu need a GPU')"
+
+test-gpu: venv
+	$(CHECK_CUDA)
+	$(PY) -m pytest -m "not slow" -ra $(PYTEST_ARGS)
+
+bench-gpu: venv
+	$(CHECK_CUDA)
+	$(PY) benchmarks/bench_scale.py
 
 bench: venv
 	$(PY) benchmarks/run_all.py

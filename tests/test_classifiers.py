@@ -103,7 +103,9 @@ def test_epinet_module_shapes_prior_and_frozen_base(labelled):
     handle = module.learnable.register_forward_hook(lambda *a: calls.append(a[1][0].shape))
     model.predict_proba(X[:10])
     handle.remove()
-    assert calls == [(model.n_samples, 10, module.base.trunk.out_features + 4)]
+    batch = model.batch_size
+    assert calls == [(model.n_samples, min(batch, 10 - start), module.base.trunk.out_features + 4)
+                     for start in range(0, 10, batch)]
 
 
 def test_epinet_freeze_base_and_fitted_base(labelled):

@@ -227,9 +227,12 @@ def test_any_array_like_of_strings_works_where_strings_work(sequences, wrap):
 
 
 def test_two_column_tables_are_not_taken_for_sequences(sequences):
-    X = sequences[0][:5]
+    X, y = sequences[0][:20], sequences[1][:20]
     with pytest.raises(TypeError, match="expected sequences as strings, got a DataFrame"):
         one_hot_encode(pd.DataFrame({"a": X, "b": X}))
+    table = pd.DataFrame({"seq": X, "mean_value": y})  # the whole table passed as X
+    with pytest.raises(ValueError, match=r"columns \['seq', 'mean_value'\].*X\['seq'\]"):
+        EnsembleRegressor(**TINY_CNN).fit(table, y)
 
 
 def test_missing_sequences_are_named():

@@ -103,6 +103,7 @@ def check_X(estimator, X, *, reset: bool) -> np.ndarray:
         if reset:
             _forget_feature_attributes(estimator)
         return encode_sequences(sequences)
+    _reject_tables_with_text(X)
     array = check_array(X, allow_nd=True, dtype=np.float32, order="C")
     if array.ndim == 2:
         return validate_data(estimator, X, reset=reset, dtype=np.float32, order="C")
@@ -114,6 +115,17 @@ def check_X(estimator, X, *, reset: bool) -> np.ndarray:
     if reset:
         _forget_feature_attributes(estimator)
     return check_one_hot(array)
+
+
+def _reject_tables_with_text(X) -> None:
+    """A DataFrame with a text column and others: name the columns to pick from."""
+    if type(X).__name__ != "DataFrame":
+        return
+    text = [c for c in X.columns if getattr(X[c].dtype, "kind", None) in ("O", "U")]
+    if text:
+        raise ValueError(
+            f"X is a table with columns {list(X.columns)}, {text} holding text; pass the "
+            f"sequence column alone (e.g. X[{text[0]!r}]), or only numeric feature columns")
 
 
 def _forget_feature_attributes(estimator) -> None:
