@@ -103,7 +103,8 @@ def test_default_teacher_is_fitted_here(features):
     assert student.teacher_.get_params()["network__hidden"] == (32, 32)
     assert student.teacher is None  # parameters untouched
     with pytest.raises(ValueError, match="not fitted"):
-        DistilledRegressor(teacher=EnsembleRegressor(), prefit_teacher=True).fit(X[:50], y[:50])
+        DistilledRegressor("mlp", teacher=EnsembleRegressor(), prefit_teacher=True).fit(
+            X[:50], y[:50])
 
 
 def test_frozen_teacher_survives_clone(features, teacher):

@@ -36,6 +36,7 @@ from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.features import KmerFeaturizer
 from uqgenomics.metrics import interval_coverage
+from uqgenomics.stream import predict_fasta
 
 from ._float32 import assert_float32_close
 from .conftest import TINY_CNN
@@ -319,6 +320,31 @@ def test_two_samples_and_fit_keywords_get_errors_that_name_the_fix(sequences):
         EnsembleRegressor(**TINY_CNN).fit(X, y, sample_weight=np.ones(len(y)))
     with pytest.raises(ValueError, match="DNAEncoder.*resize='pad_or_crop'"):
         EnsembleRegressor(**TINY_CNN).fit(["ACGT", "ACG"], [1.0, 2.0])
+
+
+def test_network_arguments_are_checked_before_any_training(sequences, monkeypatch):
+    X, y, _, _ = sequences
+    with pytest.raises(TypeError, match=r"BasicCNN has no argument filter \(given as "
+                                        r"network__filter\); it takes network__filters"):
+        EnsembleRegressor(network__filter=(8,)).fit(X, y)
+    with pytest.raises(ValueError, match=r"network__kernel_sizes on an estimator\) has 2 "):
+        EnsembleRegressor(network__filters=(8,)).fit(X, y)
+
+    def no_teacher_training(*args, **kwargs):
+        raise AssertionError("the teacher trained before the student's network was checked")
+    monkeypatch.setattr(EnsembleRegressor, "fit", no_teacher_training)
+    with pytest.raises(ValueError, match="network__kernel_sizes"):
+        DistilledRegressor(network__filters=(8,)).fit(X, y)
+
+
+def test_a_window_the_model_cannot_score_is_refused_before_writing(sequences, tmp_path):
+    X, y, X_test, _ = sequences
+    model = EnsembleRegressor(n_estimators=1, **TINY_CNN).fit(X, y)
+    fasta = tmp_path / "in.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(X_test[:5])))
+    with pytest.raises(ValueError, match="window=30 but EnsembleRegressor was fitted on 40 bp"):
+        predict_fasta(model, fasta, tmp_path / "out.tsv", window=30)
+    assert not (tmp_path / "out.tsv").exists()
 
 
 # -- model files --------------------------------------------------------------

@@ -237,11 +237,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return False
 
     def _check_network(self, X, y) -> None:
-        """Build one network, unseeded and untrained, to check what prediction
-        will need: dropout layers for MC dropout, a trunk that accepts other
-        lengths for ``variable_length``."""
-        if not (self._needs_dropout or self.variable_length):
-            return
+        """Build one network, untrained and in a forked RNG, before any
+        training: its ``network__*`` arguments must fit, and it must have
+        what prediction will need (dropout layers for MC dropout, a trunk
+        that accepts other lengths for ``variable_length``)."""
         with torch.random.fork_rng(devices=[]):
             network = self._network_builder(X, y)()
         if self._needs_dropout and not has_dropout(network):

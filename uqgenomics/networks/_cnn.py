@@ -12,7 +12,9 @@ def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
         return (value,) * n
     value = tuple(value)
     if len(value) != n:
-        raise ValueError(f"{name} has {len(value)} entries, expected {n} (one per conv layer)")
+        raise ValueError(
+            f"{name} (network__{name} on an estimator) has {len(value)} entries {value}, but "
+            f"filters has {n}: give one per conv layer, or a single int for all of them")
     return value
 
 

@@ -93,8 +93,18 @@ def build_trunk(network, input_shape: tuple[int, ...], params: dict) -> Trunk:
     """
     cls = resolve_network(network)
     kwargs = dict(params)
-    if "input_shape" in inspect.signature(cls).parameters:
+    accepted = inspect.signature(cls).parameters
+    if "input_shape" in accepted:
         kwargs["input_shape"] = input_shape
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    unknown = sorted(set(params) - set(accepted)) if not takes_any else []
+    if unknown:
+        names = [f"network__{name}" for name in accepted
+                 if name not in ("self", "input_shape") and accepted[name].kind not in (
+                     inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+        raise TypeError(f"{cls.__name__} has no argument {', '.join(unknown)} (given as "
+                        f"{', '.join('network__' + u for u in unknown)}); it takes "
+                        f"{', '.join(names)}")
     module = cls(**kwargs)
     if isinstance(module, Trunk):
         return module

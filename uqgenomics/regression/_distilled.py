@@ -266,8 +266,12 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         """
         self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data")
         self._check_params()
-        y = check_targets(self, y, check_X(self, X, reset=True))
+        X_checked = check_X(self, X, reset=True)
+        y = check_targets(self, y, X_checked)
         single_task = y.ndim == 1
+        # the student's network, checked before the teacher trains
+        n_targets = self._n_parts * (1 if single_task else y.shape[1])
+        self._check_network(X_checked[:1], np.zeros((1, n_targets), dtype=np.float32))
         self.teacher_ = self._fitted_teacher(X, y, validation_data)
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
         X, train_targets, self.n_dropped_ = self._training_targets(X, y_replicates, targets)

@@ -39,9 +39,16 @@ def _score_chunk(estimator, names, sequences, length, pad):
 
 
 def _resolve_tiling(estimator, window, stride):
+    """``(window, stride)`` or ``(None, None)``; a window the model cannot
+    score is refused here, before any sequence is read or output written."""
     if window is None and stride is None:
         return None, None
     window = window or estimator.input_shape_[0]
+    if window != estimator.input_shape_[0] and not estimator.variable_length:
+        raise ValueError(f"window={window} but {type(estimator).__name__} was fitted on "
+                         f"{estimator.input_shape_[0]} bp sequences; use window="
+                         f"{estimator.input_shape_[0]} (the default), or a model fitted with "
+                         "variable_length=True")
     return window, stride or window
 
 
