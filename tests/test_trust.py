@@ -313,8 +313,8 @@ def test_n_samples_below_two_is_refused_at_fit(sequences, side, kind):
 def test_two_samples_and_fit_keywords_get_errors_that_name_the_fix(sequences):
     X, y, _, _ = sequences
     with pytest.raises(ValueError, match="1 training sample.*validation_fraction=None"):
-        EnsembleRegressor(**dict(TINY_CNN, network="deepstarr", network__filters=(4, 4, 4, 4),
-                                 network__dense_units=(8, 8))).fit(X[:2], y[:2])
+        EnsembleRegressor("deepstarr", network__filters=(4, 4, 4, 4),
+                          network__dense_units=(8, 8), max_epochs=1).fit(X[:2], y[:2])
     with pytest.raises(TypeError, match=r"EnsembleRegressor.fit\(\) got unexpected keyword "
                                         r"argument\(s\) \['sample_weight'\]"):
         EnsembleRegressor(**TINY_CNN).fit(X, y, sample_weight=np.ones(len(y)))
