@@ -143,12 +143,13 @@ def records():
         block = alphabet[rng.integers(4, size=(min(10_000, N - start), LENGTH))]
         for i, row in enumerate(block):
             yield f"s{{start + i}}", row.tobytes().decode()
-X = np.random.default_rng(1).random((256, LENGTH, 4), dtype=np.float32)
+X = np.eye(4, dtype=np.float32)[np.random.default_rng(1).integers(4, size=(256, LENGTH))]
 model = EnsembleRegressor("cnn", n_estimators=2, max_epochs=1, random_state=0,
                           device="{device}", validation_fraction=None).fit(X, np.arange(256.0))
 trace, done, start = [], 0, time.perf_counter()
 with tempfile.TemporaryDirectory() as folder:
-    writer = TSVWriter(folder + "/scores.tsv", ["mean", "epistemic", "aleatoric", "total"], False)
+    writer = TSVWriter(folder + "/scores.tsv", ["mean", "epistemic", "aleatoric", "total"], False,
+                       {{"benchmark": "streaming memory"}})
     for names, result in predict_stream(model, records(), chunk_size=CHUNK):
         writer.write(names, _result_values(result))
         done += len(names)
