@@ -19,7 +19,7 @@ from uqgenomics import (
     EpinetClassifier,
     MCDropoutClassifier,
 )
-from uqgenomics._model_file import UnsafeModelFileError
+from uqgenomics import UnsafeModelFileError
 from uqgenomics.augment import RandomAugment, RandomMutation
 
 from .conftest import TINY_CNN

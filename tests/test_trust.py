@@ -31,7 +31,7 @@ from uqgenomics import (
     MCDropoutRegressor,
 )
 from uqgenomics._parallel import parallel
-from uqgenomics._training import TrainingDivergedError
+from uqgenomics import TrainingDivergedError
 from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.features import KmerFeaturizer

@@ -6,10 +6,11 @@ Every estimator has ``fit``, ``predict(X, return_std=False)`` and
 MAPIE's conformal wrappers.
 """
 
-from ._model_file import load, save
+from ._model_file import UnsafeModelFileError, load, save
 from ._result import ClassificationUncertainty, UncertaintyResult
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
+from ._training import TrainingDivergedError
 from .regression import (
     DistilledRegressor,
     EnsembleRegressor,
@@ -31,7 +32,9 @@ __all__ = [
     "EvidentialRegressor",
     "HeteroscedasticRegressor",
     "MCDropoutRegressor",
+    "TrainingDivergedError",
     "UncertaintyResult",
+    "UnsafeModelFileError",
     "load",
     "one_hot_encode",
     "read_fasta",
