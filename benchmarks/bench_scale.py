@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 import torch
-
 from _common import best_time, interleaved_best_times, interleaved_times, write_results
+
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 
 LENGTH, N_TRAIN, N_PREDICT, MEMBERS = 230, 1024, 4096, 10

@@ -167,8 +167,8 @@ def test_dynamic_augmentation_append_replace_and_finetune(sequences):
         student = DistilledRegressor(teacher=teacher, augment=augment, augment_mode=mode,
                                      callbacks=[sizes], **params).fit(X, y)
         assert augment.sizes == [40] * 6 * 3  # 240 / 40 batches x 3 epochs
-        recorded = next(cb for _, cb in student.net_.callbacks_ if isinstance(cb, _BatchSizes)).sizes
-        assert recorded == [40 * factor] * 6 * 3
+        recorded = next(cb for _, cb in student.net_.callbacks_ if isinstance(cb, _BatchSizes))
+        assert recorded.sizes == [40 * factor] * 6 * 3
     student = DistilledRegressor(teacher=teacher, augment=RandomAugment([RandomMutation()]),
                                  finetune_epochs=2, finetune_lr=1e-4, **params).fit(X, y)
     assert len(student.net_.history) == 5

@@ -18,8 +18,8 @@ from uqgenomics import (
     EnsembleRegressor,
     EpinetClassifier,
     MCDropoutClassifier,
+    UnsafeModelFileError,
 )
-from uqgenomics import UnsafeModelFileError
 from uqgenomics.augment import RandomAugment, RandomMutation
 
 from .conftest import TINY_CNN

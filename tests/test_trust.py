@@ -4,7 +4,6 @@ threads, scale, feature names, inputs users pass, parameters, model size)."""
 
 import pickle
 import threading
-import warnings
 
 import joblib
 import numpy as np
@@ -17,7 +16,6 @@ from mapie.regression import (
     JackknifeAfterBootstrapRegressor,
     SplitConformalRegressor,
 )
-from sklearn.base import clone
 from sklearn.exceptions import DataConversionWarning
 
 from uqgenomics import (
@@ -27,11 +25,10 @@ from uqgenomics import (
     EnsembleRegressor,
     EvidentialRegressor,
     HeteroscedasticRegressor,
-
     MCDropoutRegressor,
+    TrainingDivergedError,
 )
 from uqgenomics._parallel import parallel
-from uqgenomics import TrainingDivergedError
 from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.features import KmerFeaturizer

@@ -8,9 +8,9 @@ MAPIE's conformal wrappers.
 
 from ._model_file import UnsafeModelFileError, load, save
 from ._result import ClassificationUncertainty, UncertaintyResult
+from ._training import TrainingDivergedError
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
-from ._training import TrainingDivergedError
 from .regression import (
     DistilledRegressor,
     EnsembleRegressor,

@@ -8,10 +8,11 @@ large batch. When the very first stage holds dropout, the input itself is
 repeated: samples are still batched, never looped one pass at a time.
 
 Masks are drawn per sample index and dropout layer from the seed, and
-shared by every input (applied by a per-call copy of the stochastic stages,
-so concurrent predictions on one model do not interfere): sample ``k`` is one thinned sub-network. Each
-input's samples have the usual MC dropout distribution, a prediction does
-not depend on which other rows are in the batch or in what order, and the
+shared by every input (applied by a per-call copy of the stochastic
+stages, so concurrent predictions on one model do not interfere): sample
+``k`` is one thinned sub-network. Each input's samples have the usual MC
+dropout distribution, a prediction does not depend on which other rows are
+in the batch or in what order (up to float32 rounding), and the
 samples of two inputs are paired (their differences, e.g. variant effects,
 are differences under the same sub-network).
 """

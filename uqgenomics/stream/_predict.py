@@ -13,8 +13,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._parallel import parallel
 from .._result import ClassificationUncertainty, UncertaintyResult
 from ..encoding import one_hot_encode
-from ._sources import is_fasta_path, iter_records, tile_records
 from ._fingerprint import run_fingerprint
+from ._sources import is_fasta_path, iter_records, tile_records
 from ._writers import WRITERS, infer_format
 
 
