@@ -1,6 +1,7 @@
 """Streaming prediction, tiling and resumable writers."""
 
 import gzip
+import pickle
 
 import h5py
 import numpy as np
@@ -234,6 +235,18 @@ def test_another_run_never_appends_to_an_output(model, sequences, fasta, tmp_pat
     # a one-pass iterator cannot be checked against an existing output
     with pytest.raises(ValueError, match="one-pass iterator"):
         write_predictions(model, iter(sequences[2][:5]), out, format=format)
+
+
+def test_a_classifier_with_object_labels_resumes_in_a_new_process(sequences, fasta, tmp_path):
+    # object arrays (classes_ from an object Series) hash by value, not by pointer
+    X, y, _, _ = sequences
+    labels = pd.Series(np.where(y > np.median(y), "up", "down"), dtype=object)
+    clf = EnsembleClassifier(n_estimators=1, **dict(TINY_CNN, max_epochs=1)).fit(X, labels)
+    assert clf.classes_.dtype == object
+    out = tmp_path / "clf.tsv"
+    predict_fasta(clf, fasta, out)
+    copy = pickle.loads(pickle.dumps(clf))  # new objects, new addresses
+    assert predict_fasta(copy, fasta, out) == 120
 
 
 def test_corrupt_outputs_are_refused(model, fasta, tmp_path):

@@ -28,6 +28,8 @@ from .encoding._onehot import as_sequences, one_hot_encode
 
 #: Tolerance on a one-hot position's sum (float32 IUPAC fractions such as 1/3).
 ONE_HOT_SUM_TOLERANCE = 1e-3
+#: Rows checked at a time by :func:`check_one_hot`.
+_CHECK_ROWS = 16_384
 
 
 def encode_sequences(sequences: list[str]) -> np.ndarray:
@@ -65,15 +67,15 @@ def check_one_hot(array: np.ndarray) -> np.ndarray:
     if low < 0 or high > 1:
         raise ValueError(f"one-hot input must lie in [0, 1]; found values from {low:g} to "
                          f"{high:g}. Pass sequences as strings, or one-hot arrays (n, length, 4)")
-    sums = array.sum(axis=-1, dtype=np.float64)
-    bad = (np.abs(sums - 1) > ONE_HOT_SUM_TOLERANCE) & (sums > ONE_HOT_SUM_TOLERANCE)
-    if bad.any():
-        sample, position = np.argwhere(bad)[0]
-        raise ValueError(
-            f"one-hot input must sum to 1 (a base, or IUPAC fractions) or 0 (unknown) at "
-            f"every position; sample {sample} sums to {sums[sample, position]:g} at position "
-            f"{position} ({int(bad.sum())} such positions in all)"
-        )
+    for start in range(0, len(array), _CHECK_ROWS):  # bounded temporary memory
+        sums = array[start:start + _CHECK_ROWS].sum(axis=-1)
+        bad = (np.abs(sums - 1) > ONE_HOT_SUM_TOLERANCE) & (sums > ONE_HOT_SUM_TOLERANCE)
+        if bad.any():
+            sample, position = np.argwhere(bad)[0]
+            raise ValueError(
+                f"one-hot input must sum to 1 (a base, or IUPAC fractions) or 0 (unknown) at "
+                f"every position; sample {start + sample} sums to "
+                f"{sums[sample, position]:g} at position {position}")
     return array
 
 

@@ -48,9 +48,8 @@ def source_identity(source) -> dict | None:
         return {"kind": "h5", "path": os.path.abspath(source.file.filename),
                 "dataset": source.name, "digest": _file_digest(source.file.filename)}
     if isinstance(source, np.ndarray):
-        array = np.ascontiguousarray(source)
-        return {"kind": "array", "shape": list(array.shape), "dtype": str(array.dtype),
-                "digest": hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest()}
+        return {"kind": "array", "shape": list(source.shape), "dtype": str(source.dtype),
+                "digest": hashlib.blake2b(_array_bytes(source), digest_size=16).hexdigest()}
     if isinstance(source, (list, tuple)):
         digest = hashlib.blake2b(digest_size=16)
         for item in source:
@@ -75,7 +74,7 @@ def model_digest(estimator) -> str:
         value = vars(estimator)[name]
         if name.endswith("_") and not name.startswith("_"):
             if isinstance(value, np.ndarray):
-                digest.update(name.encode() + np.ascontiguousarray(value).tobytes())
+                digest.update(name.encode() + _array_bytes(value))
             elif _plain(value):
                 digest.update(f"{name}={value!r}".encode())
     for module in estimator._fitted_networks():
@@ -83,6 +82,14 @@ def model_digest(estimator) -> str:
             digest.update(key.encode())
             digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def _array_bytes(array: np.ndarray) -> bytes:
+    """The values' bytes; object arrays (e.g. string labels) by their text,
+    since their buffer holds pointers that differ from process to process."""
+    if array.dtype == object:
+        return repr(array.tolist()).encode()
+    return np.ascontiguousarray(array).tobytes()
 
 
 def _plain(value) -> bool:
