@@ -344,6 +344,27 @@ def test_a_window_the_model_cannot_score_is_refused_before_writing(sequences, tm
     assert not (tmp_path / "out.tsv").exists()
 
 
+@pytest.mark.parametrize("side, kind", [("regressor", "mc_dropout"),
+                                        ("regressor", "heteroscedastic"),
+                                        ("classifier", "mc_dropout"), ("classifier", "epinet")])
+def test_compile_is_refused_where_prediction_cannot_use_it(sequences, side, kind):
+    # it used to be ignored without a word by MC dropout sampling and the epinet
+    X, y, X_test, _ = sequences
+    params = dict(TINY_CNN, network__dropout=0.2, max_epochs=1)
+    with pytest.raises(ValueError, match="compile=True is not available"):
+        _make(side, kind, compile=True, **params).fit(X, _targets(side, y))
+    fitted = _make(side, kind, **params).fit(X, _targets(side, y))
+    fitted.set_params(compile=True)
+    with pytest.raises(ValueError, match="compile=True is not available"):
+        fitted.predict(X_test)
+
+
+def test_the_student_refuses_an_augmentation_it_would_override(sequences):
+    X, y, _, _ = sequences
+    with pytest.raises(ValueError, match=r"augment= .*\['iterator_train__augment'\]"):
+        DistilledRegressor(iterator_train__augment=lambda x: x, **TINY_CNN).fit(X, y)
+
+
 # -- model files --------------------------------------------------------------
 
 @pytest.mark.parametrize("n_jobs", [None, 2])

@@ -72,6 +72,11 @@ SHARED_PARAMS_DOC = """
         optimizer state and losses stay float32); ``'fp16'`` adds gradient
         scaling. bf16 is the fast choice on recent GPUs (A100, H100); on CPUs
         without bf16 instructions it is slower than fp32.
+    compile : bool, default=False
+        Deterministic predictions go through ``torch.compile``-d copies of
+        the networks (batches padded to ``batch_size``, so each compiles
+        once). Refused where prediction samples dropout masks or epinet
+        indices: those paths run eagerly.
     variable_length : bool, default=False
         Accept sequences of another length than the training ones at
         prediction. Off by default: a length other than the fitted one is an
@@ -224,6 +229,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_precision(self.precision)
         resolve_device(self.device)
+        self._check_compile()
+
+    #: Whether every prediction path of this family can run compiled networks.
+    _compilable = True
+
+    def _check_compile(self) -> None:
+        """Refuse ``compile=True`` where prediction would run eagerly anyway."""
+        if self.compile and not self._compilable:
+            raise ValueError(
+                f"compile=True is not available for {type(self).__name__}: its predictions "
+                "sample dropout masks or epinet indices, which run eagerly; use compile=False")
 
     def _reject_fit_params(self, fit_params: dict, accepted: str = "X, y, validation_data"):
         """TypeError naming this estimator's ``fit`` for keyword arguments it lacks."""
@@ -385,6 +401,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     def _check_predict_X(self, X) -> np.ndarray:
         check_is_fitted(self)
+        self._check_compile()  # compile may have been set after fit
         X = check_X(self, X, reset=False)
         if X.shape[1:] != self.input_shape_:
             if len(X.shape[1:]) != len(self.input_shape_):
@@ -568,6 +585,8 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
 class MCDropoutMixin:
     """A family whose every prediction samples ``n_samples`` dropout masks:
     checks ``n_samples >= 2`` and that the network has dropout, at ``fit``."""
+
+    _compilable = False
 
     def _check_params(self):
         super()._check_params()

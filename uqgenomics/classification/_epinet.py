@@ -113,6 +113,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         self.freeze_base = freeze_base
         self.base = base
 
+    _compilable = False
+
     def _check_params(self):
         super()._check_params()
         check_int(self, "index_dim", minimum=1)

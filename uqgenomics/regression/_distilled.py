@@ -314,6 +314,14 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                              f"{self.aleatoric!r}")
         if self.augment is not None and not callable(self.augment):
             raise TypeError(f"augment must be callable, got {type(self.augment).__name__}")
+        routed = [k for k in self._routed_kwargs if k in ("iterator_train__augment",
+                                                           "iterator_train__mode",
+                                                           "iterator_train__labeller")]
+        if routed:
+            raise ValueError(
+                f"DistilledRegressor augments through augment= and augment_mode= (the teacher "
+                f"labels every augmented batch); {routed} would be replaced by them: pass "
+                "augment=... instead")
         if self.augment_mode not in ("append", "replace"):
             raise ValueError(f"augment_mode must be 'append' or 'replace', got "
                              f"{self.augment_mode!r}")

@@ -109,6 +109,10 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
     def _needs_dropout(self):
         return bool(self.mc_dropout)
 
+    @property
+    def _compilable(self):
+        return not self.mc_dropout
+
     def _make_heads(self, n_features, n_tasks):
         return {"mean": torch.nn.Linear(n_features, n_tasks),
                 "log_var": torch.nn.Linear(n_features, n_tasks)}
