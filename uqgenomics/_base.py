@@ -377,15 +377,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
                            self._training_params(), self._skorch_params(iterator_params),
                            iterator_train, label)
 
-    def _rebuild_net(self, attribute: str):
+    def _rebuild_net(self, attribute: str, build_network=None, criterion=None):
         """An initialised, untrained skorch net holding a new network of the
         kind fitted into ``attribute`` (``uqgenomics.load`` then loads the
-        saved weights into it). Built in a forked RNG: the caller's torch
-        RNG is left untouched."""
+        saved weights into it). ``build_network`` and ``criterion`` as for
+        :meth:`_fit_network`. Built in a forked RNG: the caller's torch RNG
+        is left untouched."""
         X = np.zeros((1, *self.input_shape_), dtype=np.float32)
         y = np.zeros((1, len(getattr(self, "y_mean_", ()))), dtype=np.float32)
         with torch.random.fork_rng(devices=[]):
-            return make_net(self._network_builder(X, y), self._make_criterion(), 2, None,
+            return make_net(self._network_builder(X, y, build_network),
+                            criterion or self._make_criterion(), 2, None,
                             self._training_params(), self._skorch_params())
 
     def _set_fit_attributes(self, X, y) -> None:
@@ -491,20 +493,16 @@ class UncertaintyRegressorMixin(RegressorMixin):
         return (np.where(np.isfinite(mean), mean, 0.0),
                 np.where(np.isfinite(scale) & (scale > 0), scale, 1.0))
 
-    def _to_y_units(self, values: np.ndarray, kind: str, columns=slice(None)) -> np.ndarray:
+    def _to_y_units(self, values: np.ndarray, kind: str) -> np.ndarray:
         """Network outputs ``(..., n_columns)`` in training units → units of ``y``.
 
-        ``kind`` is ``'location'`` (means, draws: scaled and shifted),
-        ``'scale'`` (standard deviations: scaled) or ``'variance'`` (scaled
-        twice); ``columns`` selects the target columns ``values`` belong to.
+        ``kind`` is ``'location'`` (means, draws: scaled and shifted) or
+        ``'variance'`` (scaled twice).
         """
-        scale = self.y_scale_[columns]
         if kind == "location":
-            return values * scale + self.y_mean_[columns]
-        if kind == "scale":
-            return values * scale
+            return values * self.y_scale_ + self.y_mean_
         if kind == "variance":
-            return values * scale**2
+            return values * self.y_scale_**2
         raise ValueError(f"unknown kind {kind!r}")
 
     def _result(self, mean, epistemic, aleatoric) -> UncertaintyResult:

@@ -43,15 +43,6 @@ class UnsafeModelFileError(ValueError):
     """The file names code from outside the trusted libraries."""
 
 
-class _UqgenomicsObjectMeta(type):
-    def __subclasscheck__(cls, other):
-        return inspect.isclass(other) and other.__module__.split(".")[0] == "uqgenomics"
-
-
-class _UqgenomicsObject(metaclass=_UqgenomicsObjectMeta):
-    """``issubclass(C, _UqgenomicsObject)``: C is defined in uqgenomics."""
-
-
 # -- writing -------------------------------------------------------------------
 
 def save(estimator, path) -> Path:
@@ -112,9 +103,10 @@ def _encode_estimator(estimator, prefix: str, tensors: dict) -> dict:
         nets = value if isinstance(value, list) and value and \
             all(isinstance(v, NeuralNet) for v in value) else None
         if isinstance(value, NeuralNet) or nets is not None:
-            spec["networks"][name] = [_encode_net(net, f"{prefix}{name}.{i}.", tensors)
-                                      for i, net in enumerate(nets or [value])]
-            spec["networks"][name + "#list"] = nets is not None
+            spec["networks"][name] = {
+                "list": nets is not None,
+                "nets": [_encode_net(net, f"{prefix}{name}.{i}.", tensors)
+                         for i, net in enumerate(nets or [value])]}
         else:
             spec["fitted"][name] = _encode(value, f"{prefix}{name}.", tensors, name)
     return spec
@@ -238,9 +230,10 @@ class _Reader:
         self.trusted = trusted
         self.device = device
 
-    def resolve(self, reference: str, kinds: tuple) -> type:
+    def resolve(self, reference: str, kinds: tuple, any_uqgenomics: bool = False) -> type:
         """The class named ``reference``: a trusted one, or one from
-        :data:`LIBRARY_MODULES` that subclasses one of ``kinds``."""
+        :data:`LIBRARY_MODULES` that subclasses one of ``kinds`` (or, with
+        ``any_uqgenomics``, any class of uqgenomics)."""
         if reference in self.trusted:
             return self.trusted[reference]
         module, _, qualname = reference.partition(":")
@@ -253,7 +246,10 @@ class _Reader:
         target = importlib.import_module(module)
         for part in qualname.split("."):
             target = getattr(target, part, None)
-        if not (inspect.isclass(target) and issubclass(target, kinds)):
+        if not inspect.isclass(target):
+            raise refused
+        if not (issubclass(target, kinds)
+                or (any_uqgenomics and target.__module__.split(".")[0] == "uqgenomics")):
             raise refused
         return target
 
@@ -279,7 +275,7 @@ class _Reader:
         if "__estimator__" in encoded:
             return self.estimator(encoded["__estimator__"])
         if "__object__" in encoded:
-            cls = self.resolve(encoded["__object__"], (Callback, _UqgenomicsObject))
+            cls = self.resolve(encoded["__object__"], (Callback,), any_uqgenomics=True)
             return cls(**{k: self.value(v) for k, v in encoded["params"].items()})
         raise ValueError(f"unreadable value in the model file: {sorted(encoded)}")
 
@@ -296,11 +292,9 @@ class _Reader:
                           "is visible: it runs on the CPU (device='cpu')", UserWarning,
                           stacklevel=3)
             estimator.set_params(device="cpu")
-        for name, nets in spec["networks"].items():
-            if name.endswith("#list"):
-                continue
-            rebuilt = [self.net(estimator, name, net) for net in nets]
-            setattr(estimator, name, rebuilt if spec["networks"][name + "#list"] else rebuilt[0])
+        for name, entry in spec["networks"].items():
+            rebuilt = [self.net(estimator, name, net) for net in entry["nets"]]
+            setattr(estimator, name, rebuilt if entry["list"] else rebuilt[0])
         return estimator
 
     def net(self, estimator, attribute: str, spec) -> NeuralNet:

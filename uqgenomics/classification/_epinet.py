@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
 from .._classifier import UncertaintyClassifierMixin
-from .._training import forward_in_batches, make_net
+from .._training import forward_in_batches
 from ..losses import IndexedCrossEntropyLoss
 from ..networks import HeadedNetwork
 from ..networks._epinet import EpinetNetwork
@@ -163,11 +163,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
 
     def _rebuild_net(self, attribute):
         if attribute == "base_net_":  # the first-stage plain classifier
-            X = np.zeros((1, *self.input_shape_), dtype=np.float32)
-            with torch.random.fork_rng(devices=[]):
-                return make_net(self._network_builder(X, None, super()._build_network),
-                                super()._make_criterion(), 2, None, self._training_params(),
-                                self._skorch_params())
+            return super()._rebuild_net(attribute, super()._build_network,
+                                        super()._make_criterion())
         net = super()._rebuild_net(attribute)
         if self.base is not None or self.freeze_base:
             net.module_.freeze_base = True

@@ -137,8 +137,9 @@ def as_sequences(X) -> list[str] | None:
     Parameters
     ----------
     X : array-like
-        Any of the string forms in the module docstring, or anything else
-        (returns None).
+        Strings in a list, tuple, 1-D string / object array, pandas Series
+        or Index (any string dtype), ``(n, 1)`` array or one-column
+        DataFrame; anything else returns None.
 
     Raises
     ------
