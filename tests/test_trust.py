@@ -40,6 +40,10 @@ from .conftest import TINY_CNN
 from .test_classifiers import CLASSIFIERS, make_classifier
 from .test_composition import REGRESSORS, make_regressor
 
+# Two fits compared bit for bit: deterministic by design on a CPU only (cuDNN's
+# training kernels are not), so those tests run on the CPU whatever the machine.
+_CPU = dict(TINY_CNN, device="cpu")
+
 ALL = [("regressor", k) for k in sorted(REGRESSORS)] + \
     [("classifier", k) for k in sorted(CLASSIFIERS)]
 
@@ -145,11 +149,6 @@ def test_workers_times_torch_threads_stay_within_the_budget(backend):
 
 # -- scale of y ---------------------------------------------------------------
 
-# Two fits compared bit for bit: deterministic by design on a CPU only (cuDNN's
-# training kernels are not), so these run on the CPU whatever the machine.
-_CPU = dict(TINY_CNN, device="cpu")
-
-
 @pytest.mark.parametrize("make", [
     lambda: HeteroscedasticRegressor(**_CPU),
     lambda: EvidentialRegressor(**_CPU),
@@ -218,9 +217,10 @@ def test_one_hot_input_that_is_not_one_hot_is_refused(sequences, bad, match):
         "column_array", "column_object"])
 def test_any_array_like_of_strings_works_where_strings_work(sequences, wrap):
     X, y, X_test, _ = sequences
-    model = EnsembleRegressor(n_estimators=1, **dict(TINY_CNN, max_epochs=2)).fit(X, y)
+    params = dict(_CPU, max_epochs=2)  # two fits compared bit for bit
+    model = EnsembleRegressor(n_estimators=1, **params).fit(X, y)
     np.testing.assert_array_equal(model.predict(wrap(X_test)), model.predict(X_test))
-    wrapped = EnsembleRegressor(n_estimators=1, **dict(TINY_CNN, max_epochs=2)).fit(wrap(X), y)
+    wrapped = EnsembleRegressor(n_estimators=1, **params).fit(wrap(X), y)
     np.testing.assert_array_equal(wrapped.predict(X_test), model.predict(X_test))
     np.testing.assert_array_equal(KmerFeaturizer(k=2).fit(wrap(X)).transform(wrap(X_test)),
                                   KmerFeaturizer(k=2).fit(X).transform(X_test))
