@@ -17,7 +17,7 @@ from torch.nn.modules.dropout import _DropoutNd
 
 from _common import interleaved_best_times, write_results
 from uqgenomics import MCDropoutRegressor
-from uqgenomics._training import forward_in_batches
+from uqgenomics._engine._inference import forward_in_batches
 
 LENGTH, N, SAMPLES, BATCH = 230, 1024, 100, 128
 

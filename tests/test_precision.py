@@ -15,7 +15,7 @@ from uqgenomics import (
     HeteroscedasticRegressor,
     MCDropoutRegressor,
 )
-from uqgenomics._training import autocast
+from uqgenomics._engine._device import autocast
 
 
 def test_unknown_precision_is_refused(sequences):

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from uqgenomics import _sampling
-from uqgenomics._sampling import mc_dropout_outputs, split_at_first_dropout
+from uqgenomics._engine import _mc_dropout as _sampling
+from uqgenomics._engine._mc_dropout import mc_dropout_outputs, split_at_first_dropout
 from uqgenomics.networks import HeadedNetwork, build_trunk
 
 from ._float32 import assert_float32_close

@@ -28,7 +28,7 @@ from uqgenomics import (
     MCDropoutRegressor,
     TrainingDivergedError,
 )
-from uqgenomics._parallel import parallel
+from uqgenomics._engine._parallel import parallel
 from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.features import KmerFeaturizer

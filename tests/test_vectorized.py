@@ -7,8 +7,8 @@ from skorch.callbacks import Callback
 
 from tests.conftest import TINY_CNN
 from uqgenomics import EnsembleClassifier, EnsembleRegressor
-from uqgenomics._training import make_net
-from uqgenomics._vectorized import fit_members, lockstep_is_faster
+from uqgenomics._engine._fitting import make_net
+from uqgenomics._engine._lockstep import fit_members, lockstep_is_faster
 from uqgenomics.augment import RandomMutation
 
 # No dropout: without it a vectorised fit follows the one-by-one fit, up to

@@ -6,9 +6,9 @@ Every estimator has ``fit``, ``predict(X, return_std=False)`` and
 MAPIE's conformal wrappers.
 """
 
+from ._engine._fitting import TrainingDivergedError
 from ._model_file import UnsafeModelFileError, load, save
 from ._result import ClassificationUncertainty, UncertaintyResult
-from ._training import TrainingDivergedError
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
 from .regression import (

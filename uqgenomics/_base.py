@@ -11,24 +11,18 @@ an :class:`~uqgenomics.UncertaintyResult`.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._result import UncertaintyResult
-from ._sampling import has_dropout, mc_dropout_outputs
-from ._training import (
-    check_precision,
-    fit_network,
-    forward_in_batches,
-    make_net,
-    resolve_device,
-)
+from ._engine._device import check_precision, resolve_device
+from ._engine._fitting import fit_network, make_net
+from ._engine._inference import forward_in_batches
+from ._engine._mc_dropout import has_dropout
 from ._validation import check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
 
@@ -461,135 +455,3 @@ class BaseUncertaintyEstimator(BaseEstimator):
         tags.target_tags.required = True
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-class UncertaintyRegressorMixin(RegressorMixin):
-    """Regression on top of :class:`BaseUncertaintyEstimator`: standardised
-    targets and ``predict(X, return_std=False)``.
-
-    Networks train on targets standardised per column (``y_mean_``,
-    ``y_scale_``), so that losses, learning rates and the log-variance clamp
-    work whatever the units of ``y``; every prediction is reported back in
-    the units of ``y`` through :meth:`_to_y_units`.
-    """
-
-    def _encode_targets(self, y, X, fit):
-        y = super()._encode_targets(y, X, fit)
-        if fit:
-            self.y_mean_, self.y_scale_ = self._target_statistics(y)
-        return self._standardize(y)
-
-    def _standardize(self, y: np.ndarray) -> np.ndarray:
-        """Targets ``(n, n_columns)`` in ``y`` units → training units, float32."""
-        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
-
-    def _target_statistics(self, y) -> tuple[np.ndarray, np.ndarray]:
-        """Per-column offset and scale ``(n_columns,)``, float64: mean and std of
-        the training targets (NaN ignored; a constant column gets scale 1)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-            mean = np.nanmean(y, axis=0, dtype=np.float64)
-            scale = np.nanstd(y, axis=0, dtype=np.float64)
-        return (np.where(np.isfinite(mean), mean, 0.0),
-                np.where(np.isfinite(scale) & (scale > 0), scale, 1.0))
-
-    def _to_y_units(self, values: np.ndarray, kind: str) -> np.ndarray:
-        """Network outputs ``(..., n_columns)`` in training units → units of ``y``.
-
-        ``kind`` is ``'location'`` (means, draws: scaled and shifted) or
-        ``'variance'`` (scaled twice).
-        """
-        if kind == "location":
-            return values * self.y_scale_ + self.y_mean_
-        if kind == "variance":
-            return values * self.y_scale_**2
-        raise ValueError(f"unknown kind {kind!r}")
-
-    def _result(self, mean, epistemic, aleatoric) -> UncertaintyResult:
-        """An ``UncertaintyResult`` from ``(n_samples, n_tasks)`` parts in
-        ``y`` units, the task axis dropped for a 1-D ``y``."""
-        return UncertaintyResult(mean=self._format_output(mean),
-                                 epistemic=self._format_output(epistemic),
-                                 aleatoric=self._format_output(aleatoric))
-
-    def predict(self, X, return_std=False):
-        """Predict the mean, and optionally the total standard deviation.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        return_std : bool, default=False
-            Also return ``sqrt(epistemic² + aleatoric²)`` (what MAPIE's
-            ``StdConformityScore`` asks for).
-
-        Returns
-        -------
-        mean : ndarray of shape (n_samples,) or (n_samples, n_tasks), float64
-        std : ndarray of the same shape, only when ``return_std=True``
-        """
-        result = self.predict_uncertainty(X)
-        return (result.mean, result.total) if return_std else result.mean
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-
-class SingleNetworkEstimator(BaseUncertaintyEstimator):
-    """One network trained on the training data (MC dropout, heteroscedastic,
-    evidential...). Subclasses choose heads, loss and ``predict_uncertainty``.
-
-    Fitted attributes: ``net_`` (the skorch net; ``net_.module_`` is the
-    trained network), ``seed_`` (training seed; also seeds MC dropout masks,
-    so a fitted model's predictions are reproducible), ``n_tasks_``,
-    ``input_shape_``.
-    """
-
-    def fit(self, X, y, validation_data=None, **fit_params):
-        """Train the network.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-        validation_data : (X_val, y_val), default=None
-            Used instead of a ``validation_fraction`` split.
-
-        Returns
-        -------
-        self
-        """
-        self._reject_fit_params(fit_params)
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
-        self.seed_ = int(rng.randint(2**31 - 1))
-        self.net_ = self._fit_network(X, y, validation, self.seed_)
-        self._set_fit_attributes(X, y)
-        return self
-
-    def _fitted_networks(self):
-        return [self.net_.module_]
-
-    def _outputs(self, X) -> np.ndarray:
-        """Deterministic network output ``(n_samples, n_outputs)``, float32."""
-        return self._forward(self.net_.module_, X)
-
-    def _sampled_outputs(self, X, n_samples) -> np.ndarray:
-        """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
-        return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_,
-                                  self.precision)
-
-
-class MCDropoutMixin:
-    """A family whose every prediction samples ``n_samples`` dropout masks:
-    checks ``n_samples >= 2`` and that the network has dropout, at ``fit``."""
-
-    _compilable = False
-
-    def _check_params(self):
-        super()._check_params()
-        check_int(self, "n_samples", minimum=2)
-
-    @property
-    def _needs_dropout(self):
-        return True

@@ -14,7 +14,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
 #: Default clamp of a predicted log-variance, in training and at prediction.
 MIN_LOG_VAR, MAX_LOG_VAR = -10.0, 10.0
 

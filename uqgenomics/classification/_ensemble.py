@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from .._base import with_shared_params_doc
-from .._classifier import UncertaintyClassifierMixin
-from .._members import MemberEnsemble
+from .._families import MemberEnsemble
+from ._base import UncertaintyClassifierMixin
 
 
 @with_shared_params_doc

@@ -9,12 +9,13 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import SingleNetworkEstimator, check_int, with_shared_params_doc
-from .._classifier import UncertaintyClassifierMixin
-from .._training import forward_in_batches
+from .._base import check_int, with_shared_params_doc
+from .._engine._inference import forward_in_batches
+from .._families import SingleNetworkEstimator
 from ..losses import IndexedCrossEntropyLoss
 from ..networks import HeadedNetwork
 from ..networks._epinet import EpinetNetwork
+from ._base import UncertaintyClassifierMixin
 
 
 @with_shared_params_doc

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from .._base import MCDropoutMixin, SingleNetworkEstimator, with_shared_params_doc
-from .._classifier import UncertaintyClassifierMixin
+from .._base import with_shared_params_doc
+from .._families import MCDropoutMixin, SingleNetworkEstimator
+from ._base import UncertaintyClassifierMixin
 
 
 @with_shared_params_doc

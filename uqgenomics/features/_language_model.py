@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from .._training import resolve_device
+from .._engine._device import resolve_device
 from ..encoding._onehot import as_sequences
 
 POOLINGS = ("mean", "cls")

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .._training import batch_tensor
+from .._engine._device import batch_tensor
 from ._outputs import prediction_function
 
 

@@ -11,15 +11,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import (
-    SingleNetworkEstimator,
-    UncertaintyRegressorMixin,
-    check_int,
-    with_shared_params_doc,
-)
-from .._training import AugmentedBatchIterator, TrainingDivergedError, continue_training
+from .._base import check_int, with_shared_params_doc
+from .._engine._batches import AugmentedBatchIterator
+from .._engine._fitting import TrainingDivergedError, continue_training
+from .._families import SingleNetworkEstimator
 from .._validation import check_targets, check_X
 from ..losses import DistillationLoss
+from ._base import UncertaintyRegressorMixin
 from ._ensemble import EnsembleRegressor
 
 ALEATORIC_SOURCES = (None, "replicates", "teacher")

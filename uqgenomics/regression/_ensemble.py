@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import UncertaintyRegressorMixin, with_shared_params_doc
-from .._members import MemberEnsemble
+from .._base import with_shared_params_doc
+from .._families import MemberEnsemble
 from .._result import UncertaintyResult
 from ..losses import MAX_LOG_VAR, MIN_LOG_VAR, GaussianNLLLoss
+from ._base import UncertaintyRegressorMixin
 
 
 @with_shared_params_doc

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import SingleNetworkEstimator, UncertaintyRegressorMixin, with_shared_params_doc
+from .._base import with_shared_params_doc
+from .._families import SingleNetworkEstimator
 from .._result import UncertaintyResult
 from ..losses import NormalInverseGammaLoss
 from ..networks import NormalInverseGammaHead
+from ._base import UncertaintyRegressorMixin
 
 
 @with_shared_params_doc

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import (
-    SingleNetworkEstimator,
-    UncertaintyRegressorMixin,
-    check_int,
-    with_shared_params_doc,
-)
+from .._base import check_int, with_shared_params_doc
+from .._families import SingleNetworkEstimator
 from ..losses import GaussianNLLLoss
+from ._base import UncertaintyRegressorMixin
 
 
 @with_shared_params_doc

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._base import (
-    MCDropoutMixin,
-    SingleNetworkEstimator,
-    UncertaintyRegressorMixin,
-    with_shared_params_doc,
-)
+from .._base import with_shared_params_doc
+from .._families import MCDropoutMixin, SingleNetworkEstimator
 from .._result import UncertaintyResult
+from ._base import UncertaintyRegressorMixin
 
 
 @with_shared_params_doc

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from .._parallel import parallel
+from .._engine._parallel import parallel
 from .._result import ClassificationUncertainty, UncertaintyResult
 from ..encoding import one_hot_encode
 from ._fingerprint import run_fingerprint
@@ -83,7 +83,7 @@ def predict_stream(estimator, source, *, chunk_size: int = 4096, window: int | N
     n_jobs : int or None, default=None
         joblib workers; ``None`` is 1 unless a ``joblib.parallel_backend``
         context says otherwise. Each gets ``torch.get_num_threads() //
-        n_jobs`` torch threads (see ``uqgenomics._parallel``).
+        n_jobs`` torch threads (see ``uqgenomics._engine._parallel``).
 
     Yields
     ------

@@ -27,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn.modules.dropout import _DropoutNd
 
-from ._training import autocast, batch_tensor, check_finite_outputs
+from ._device import autocast, batch_tensor
+from ._inference import check_finite_outputs
 
 SUPPORTED_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
 

@@ -9,8 +9,8 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._result import ClassificationUncertainty
-from .metrics import entropy_decomposition
+from .._result import ClassificationUncertainty
+from ..metrics import entropy_decomposition
 
 
 class UncertaintyClassifierMixin(ClassifierMixin):

@@ -1,15 +1,13 @@
-"""Training one network through skorch: device, seeds, callbacks, batching.
+"""Building and fitting one skorch net: mixed precision, callbacks, divergence, seeds.
 
-The estimators never write an epoch loop: each network is a
-``skorch.NeuralNet`` configured here and fitted inside a seeded,
-isolated torch RNG state.
+The estimators train every network as a ``skorch.NeuralNet`` configured
+here, fitted inside a seeded, isolated torch RNG state; only the lockstep
+trainer (``_lockstep.py``) runs an epoch loop of its own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import math
 
 import numpy as np
 import torch
@@ -19,141 +17,8 @@ from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import TeeGenerator
 
-#: Floating-point precision names → autocast dtypes (None: plain float32).
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def resolve_device(device: str) -> str:
-    """``'auto'`` → ``'cuda'`` when a GPU is visible, else ``'cpu'``."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError):
-        kind = None
-    if kind not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]', got {device!r}")
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but no CUDA device is available; use 'auto' or 'cpu'")
-    return device
-
-
-def check_precision(precision: str) -> str:
-    """Validate a ``precision`` parameter (one of :data:`PRECISIONS`)."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-    return precision
-
-
-def autocast(device: torch.device | str, precision: str):
-    """Autocast context for ``precision`` on ``device`` (a no-op for fp32).
-
-    Matrix multiplications and convolutions run in bf16 / fp16; reductions
-    and losses stay in float32 (torch's autocast op lists).
-    """
-    dtype = PRECISIONS[check_precision(precision)]
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=dtype)
-
-
-def batch_tensor(array: np.ndarray) -> torch.Tensor:
-    """A CPU tensor over a batch, copying only when the array is not
-    C-contiguous or is read-only (memmaps: torch wants writable memory)."""
-    array = np.ascontiguousarray(array)
-    return torch.from_numpy(array if array.flags.writeable else array.copy())
-
-
-class ArrayBatchIterator:
-    """Minibatches sliced from in-memory arrays, for skorch's ``iterator_*``.
-
-    skorch's default ``DataLoader`` indexes one sample at a time and collates
-    the batch; with data already in memory, slicing whole batches out of the
-    arrays gives the same batches for a fraction of the cost. Shuffling draws
-    from torch's global RNG, so a seeded fit stays reproducible.
-
-    Parameters
-    ----------
-    dataset : skorch.dataset.Dataset
-        Holds ``X`` of shape (n_samples, ...) and ``y`` of shape
-        (n_samples, n_tasks) as numpy arrays.
-    batch_size : int
-    shuffle : bool, default=False
-    drop_last : bool, default=False
-    pin_memory : bool, default=False
-        Pin each batch for asynchronous host-to-GPU copies.
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, pin_memory=False):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.pin_memory = pin_memory
-
-    def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
-        order = torch.randperm(len(X)).numpy() if self.shuffle else None
-        for i in range(len(self)):
-            rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
-            if order is not None:
-                rows = order[rows]
-            batch = [batch_tensor(X[rows]), batch_tensor(y[rows])]
-            yield [t.pin_memory() for t in batch] if self.pin_memory else batch
-
-
-class AugmentedBatchIterator(ArrayBatchIterator):
-    """Training batches transformed on the fly, optionally relabelled.
-
-    Each minibatch ``x`` becomes ``augment(x)``, labelled by
-    ``labeller(augment(x))`` (e.g. a teacher's predictions, made without
-    gradients) or, without a labeller, keeping the labels of ``x`` (EvoAug's
-    assumption that small edits keep the activity); it either replaces the
-    batch or is appended to it. Every estimator trains with this iterator,
-    so ``iterator_train__augment=RandomAugment(...)`` (and
-    ``iterator_train__mode``) augments any of them.
-    Augmentation draws from torch's global RNG, which ``fit_network``
-    seeds, so a seeded fit stays reproducible.
-
-    Parameters
-    ----------
-    dataset, batch_size, shuffle, drop_last, pin_memory
-        As for :class:`ArrayBatchIterator`.
-    augment : callable or None, default=None
-        ``augment(x) -> x'`` on a CPU tensor ``(batch, length, 4)``. None
-        yields the plain batches (used for a fine-tune on the original data).
-    labeller : callable, default=None
-        ``labeller(x' as ndarray) -> ndarray (batch, n_targets)``; None
-        keeps the original labels.
-    mode : {'append', 'replace'}, default='append'
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, pin_memory=False,
-                 augment=None, labeller=None, mode="append"):
-        super().__init__(dataset, batch_size, shuffle, drop_last, pin_memory)
-        if mode not in ("append", "replace"):
-            raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
-        self.augment = augment
-        self.labeller = labeller
-        self.mode = mode
-
-    def __iter__(self):
-        for x, y in super().__iter__():
-            if self.augment is None:
-                yield [x, y]
-                continue
-            with torch.no_grad():
-                x_new = self.augment(x.cpu()).contiguous()
-            y_new = y.cpu() if self.labeller is None else torch.as_tensor(
-                self.labeller(x_new.numpy()), dtype=y.dtype)
-            if self.mode == "append":
-                x_new, y_new = torch.cat([x.cpu(), x_new]), torch.cat([y.cpu(), y_new])
-            batch = [x_new, y_new]
-            yield [t.pin_memory() for t in batch] if self.pin_memory else batch
+from ._batches import ArrayBatchIterator, AugmentedBatchIterator
+from ._device import autocast, check_precision, resolve_device
 
 
 class MixedPrecisionNet(NeuralNet):
@@ -429,68 +294,6 @@ def release_training_data(net: NeuralNet) -> NeuralNet:
     for epoch in net.history:
         epoch["batches"] = []
     return net
-
-
-def forward_in_batches(module: torch.nn.Module, X: np.ndarray, batch_size: int,
-                       axis: int = 0, precision: str = "fp32", pad: bool = False,
-                       **forward_kwargs) -> np.ndarray:
-    """Evaluate ``module`` on ``X`` in eval mode, batch by batch.
-
-    Parameters
-    ----------
-    module : nn.Module
-        Its parameters' device is where the batches go (so a network trained
-        on a GPU and unpickled on a CPU machine runs on the CPU).
-    X : ndarray of shape (n_samples, ...), float32
-    batch_size : int
-    axis : int, default=0
-        Sample axis of the module's output (1 for outputs
-        ``(n_indices, batch, n_outputs)``).
-    precision : {'fp32', 'bf16', 'fp16'}, default='fp32'
-        Autocast precision of the forward passes (outputs are float32).
-    pad : bool, default=False
-        Pad a last, smaller batch with zeros to ``batch_size`` (and drop
-        those rows from the output), so every call sees one input shape (a
-        compiled module then compiles once). Only for ``axis=0``.
-    **forward_kwargs
-        Tensors passed to every forward call (moved to the device).
-
-    Returns
-    -------
-    out : ndarray of shape (n_samples, n_outputs), float32
-        Batches concatenated along ``axis``.
-    """
-    device = next(module.parameters()).device
-    module.eval()
-    outputs = []
-    with torch.inference_mode(), autocast(device, precision):
-        for start in range(0, len(X), batch_size):
-            batch = batch_tensor(X[start:start + batch_size]).to(device, non_blocking=True)
-            rows = len(batch)
-            padded = pad and rows < batch_size
-            if padded:
-                batch = torch.cat([batch, batch.new_zeros((batch_size - rows, *batch.shape[1:]))])
-            kwargs = {k: v.to(device) for k, v in forward_kwargs.items()}
-            out = module(batch, **kwargs)
-            outputs.append(check_finite_outputs(
-                (out[:rows] if padded else out).float().cpu().numpy(), precision))
-    return np.concatenate(outputs, axis=axis)
-
-
-def check_finite_outputs(outputs: np.ndarray, precision: str) -> np.ndarray:
-    """Return ``outputs``, or raise ``FloatingPointError`` if any is NaN or infinite.
-
-    A non-finite output would become a NaN prediction (or class 0 for a
-    classifier) without a word, so prediction stops instead.
-    """
-    if np.isfinite(outputs).all():
-        return outputs
-    hint = ("with precision='fp16' the activations overflow: use 'bf16' or 'fp32'"
-            if precision == "fp16" else
-            "the fitted weights or these inputs are not usable: check the inputs' scale, or "
-            "refit")
-    raise FloatingPointError(f"the network output NaN or inf ({int((~np.isfinite(outputs)).sum())} "
-                             f"of {outputs.size} values in a batch); {hint}")
 
 
 def continue_training(net: NeuralNet, X: np.ndarray, y: np.ndarray, validation, seed: int,

@@ -27,7 +27,7 @@ from skorch.dataset import get_len
 from torch.func import functional_call, vmap
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._training import make_net, release_training_data
+from ._fitting import make_net, release_training_data
 
 __all__ = ["fit_members", "lockstep_is_faster"]
 
@@ -56,7 +56,7 @@ class LockstepTrainer:
     Parameters
     ----------
     nets : list of MixedPrecisionNet
-        Initialised (:func:`~uqgenomics._training.make_net`), same module
+        Initialised (:func:`~uqgenomics._engine._fitting.make_net`), same module
         architecture, criterion and device.
     rng_states : list of torch.ByteTensor
         Each member's CPU RNG state after its net was built (what a
@@ -279,7 +279,7 @@ def fit_members(build_module, criterion, member_data, validation, seeds, params,
     Parameters
     ----------
     build_module, criterion, validation, params, routed
-        As for :func:`~uqgenomics._training.make_net`.
+        As for :func:`~uqgenomics._engine._fitting.make_net`.
     member_data : list of (X, y)
         Each member's training arrays (bootstrap rows or all), equal lengths.
     seeds : sequence of int

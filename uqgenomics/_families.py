@@ -1,5 +1,11 @@
-"""Deep ensembles: independently seeded members of one network (shared by
-the regressor and the classifier)."""
+"""Family bases shared by regressors and classifiers: how many networks
+are trained and how they are run.
+
+:class:`SingleNetworkEstimator` trains one network (MC dropout,
+heteroscedastic, evidential, distilled, epinet); :class:`MemberEnsemble`
+trains seeded members (deep ensembles); :class:`MCDropoutMixin` marks a
+family whose every prediction samples dropout masks.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,69 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._base import BaseUncertaintyEstimator, check_int
-from ._parallel import parallel
-from ._training import resolve_device
-from ._vectorized import fit_members, member_label
+from ._engine._device import resolve_device
+from ._engine._lockstep import fit_members, member_label
+from ._engine._mc_dropout import mc_dropout_outputs
+from ._engine._parallel import parallel
+
+
+class SingleNetworkEstimator(BaseUncertaintyEstimator):
+    """One network trained on the training data (MC dropout, heteroscedastic,
+    evidential...). Subclasses choose heads, loss and ``predict_uncertainty``.
+
+    Fitted attributes: ``net_`` (the skorch net; ``net_.module_`` is the
+    trained network), ``seed_`` (training seed; also seeds MC dropout masks,
+    so a fitted model's predictions are reproducible), ``n_tasks_``,
+    ``input_shape_``.
+    """
+
+    def fit(self, X, y, validation_data=None, **fit_params):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        validation_data : (X_val, y_val), default=None
+            Used instead of a ``validation_fraction`` split.
+
+        Returns
+        -------
+        self
+        """
+        self._reject_fit_params(fit_params)
+        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+        self.seed_ = int(rng.randint(2**31 - 1))
+        self.net_ = self._fit_network(X, y, validation, self.seed_)
+        self._set_fit_attributes(X, y)
+        return self
+
+    def _fitted_networks(self):
+        return [self.net_.module_]
+
+    def _outputs(self, X) -> np.ndarray:
+        """Deterministic network output ``(n_samples, n_outputs)``, float32."""
+        return self._forward(self.net_.module_, X)
+
+    def _sampled_outputs(self, X, n_samples) -> np.ndarray:
+        """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
+        return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_,
+                                  self.precision)
+
+
+class MCDropoutMixin:
+    """A family whose every prediction samples ``n_samples`` dropout masks:
+    checks ``n_samples >= 2`` and that the network has dropout, at ``fit``."""
+
+    _compilable = False
+
+    def _check_params(self):
+        super()._check_params()
+        check_int(self, "n_samples", minimum=2)
+
+    @property
+    def _needs_dropout(self):
+        return True
 
 
 class MemberEnsemble(BaseUncertaintyEstimator):
