@@ -32,7 +32,7 @@ from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.datasets import load_cagi5, load_lentimpra_wtc11
 from uqgenomics.interpret import attribution_rmse, attribution_variability, saliency
 from uqgenomics.metrics import pearson_r, spearman_r
-from uqgenomics.variants import predict_variant_effects, stratified_performance
+from uqgenomics.variants import predict_variant_effects, stratified_effect_performance
 
 
 def main() -> None:
@@ -94,7 +94,7 @@ def main() -> None:
             if i == 0:
                 first_effects[kind] = effects
             if np.any(effects.total):
-                table = stratified_performance(effects.mean, effects.total, cagi5.y)
+                table = stratified_effect_performance(effects.mean, effects.total, cagi5.y)
                 cagi["stratified"][name] = table.to_dict(orient="list")
     plot_stratified(cagi5.y, {k: e for k, e in first_effects.items() if np.any(e.total)})
     report(args, attribution, cagi)

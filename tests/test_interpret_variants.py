@@ -14,7 +14,7 @@ from uqgenomics.interpret import (
     prediction_function,
     saliency,
 )
-from uqgenomics.variants import ism, predict_variant_effects, stratified_performance
+from uqgenomics.variants import ism, predict_variant_effects, stratified_effect_performance
 
 from ._float32 import assert_float32_close
 from .conftest import TINY_CNN
@@ -104,10 +104,20 @@ def test_variant_effects_per_family(models, sequences):
                                                  one_hot_encode(list(alt))]))
     np.testing.assert_allclose(predict_variant_effects(mc, ref, alt).epistemic,
                                (samples[:, 10:] - samples[:, :10]).std(0), rtol=1e-6)
-    independent = predict_variant_effects(student, ref, alt)
+    assert effects.epistemic_from == "paired draws"
+    # The student predicts one epistemic std per sequence: combined as fully
+    # correlated by default, as independent on request, and said so.
     a, b = student.predict_uncertainty(ref), student.predict_uncertainty(alt)
-    assert_float32_close(independent.mean, b.mean - a.mean, np.abs(a.mean).max())
+    correlated = predict_variant_effects(student, ref, alt)
+    assert correlated.epistemic_from == "correlated heads"
+    assert_float32_close(correlated.mean, b.mean - a.mean, np.abs(a.mean).max())
+    assert_float32_close(correlated.epistemic, np.abs(b.epistemic - a.epistemic),
+                         a.epistemic.max())
+    independent = predict_variant_effects(student, ref, alt, unpaired="independent")
+    assert independent.epistemic_from == "independent heads"
     assert_float32_close(independent.epistemic, np.hypot(a.epistemic, b.epistemic))
+    with pytest.raises(ValueError, match="unpaired"):
+        predict_variant_effects(student, ref, alt, unpaired="paired")
     # A variant identical to its reference has no effect and, paired, no
     # uncertainty (up to rounding: ref and alt sit at other rows of the batch).
     same = predict_variant_effects(ensemble, ref, ref)
@@ -138,12 +148,12 @@ def test_ism_matches_single_variant_calls_in_one_pass_per_sequence(models, seque
     assert sum(calls) == 2 * (3 * 40 + 1) and max(calls) <= ensemble.batch_size
 
 
-def test_stratified_performance_table():
+def test_stratified_effect_performance_table():
     rng = np.random.default_rng(1)
     uncertainty = rng.uniform(0.1, 2, 500)
     measured = rng.normal(size=500)
     effect = measured + uncertainty * rng.normal(size=500)
-    table = stratified_performance(effect, uncertainty, measured)
+    table = stratified_effect_performance(effect, uncertainty, measured)
     assert list(table.columns) == ["percentile", "threshold", "n", "pearson", "spearman"]
     assert table["pearson"].iloc[0] > table["pearson"].iloc[-1]
 

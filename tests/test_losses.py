@@ -3,7 +3,8 @@ import pytest
 import torch
 from scipy.stats import t as student_t
 
-from uqgenomics.losses import GaussianNLLLoss, NormalInverseGammaLoss, nig_parameters
+from uqgenomics.losses import GaussianNLLLoss, NormalInverseGammaLoss
+from uqgenomics.networks import GaussianHead, NormalInverseGammaHead
 
 
 def _gaussian_batch(n=64, tasks=2, seed=0):
@@ -38,17 +39,24 @@ def test_beta_one_gives_mse_gradients_for_the_mean():
     torch.testing.assert_close(grad, mean.grad)
 
 
-def test_log_variance_is_clamped():
-    mean, _, target = _gaussian_batch()
-    huge = torch.full_like(mean, 50.0)
-    loss = GaussianNLLLoss(max_log_var=10.0)(torch.cat([mean, huge], 1), target)
-    capped = GaussianNLLLoss()(torch.cat([mean, torch.full_like(mean, 10.0)], 1), target)
-    assert loss.item() == pytest.approx(capped.item())
+def test_the_gaussian_head_clamps_the_log_variance_once():
+    head = GaussianHead(3, 2, min_log_var=-1.0, max_log_var=2.0)
+    with torch.no_grad():
+        head.log_var.bias.fill_(50.0)
+    outputs = head(torch.zeros(4, 3)).detach()
+    assert outputs.shape == (4, 4)
+    np.testing.assert_array_equal(outputs[:, 2:].numpy(), 2.0)
+    mean, variance = GaussianHead.moments(outputs)
+    np.testing.assert_allclose(variance.numpy(), np.exp(2.0), rtol=1e-6)
+    torch.testing.assert_close(mean, outputs[:, :2])
+    with pytest.raises(ValueError, match="below max_log_var"):
+        GaussianHead(3, 1, min_log_var=1.0, max_log_var=1.0)
 
 
 def test_nig_nll_is_the_student_t_marginal():
-    raw = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
-    gamma, nu, alpha, beta = nig_parameters(raw, 1)
+    features = torch.randn(50, 3, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        gamma, nu, alpha, beta = torch.chunk(NormalInverseGammaHead(3, 1)(features), 4, 1)
     assert (nu > 0).all() and (alpha > 1).all() and (beta > 0).all()
     target = torch.randn(50, 1, generator=torch.Generator().manual_seed(1))
     ours = NormalInverseGammaLoss(coefficient=0.0)(torch.cat([gamma, nu, alpha, beta], 1), target)
@@ -60,3 +68,9 @@ def test_nig_nll_is_the_student_t_marginal():
     with_reg = NormalInverseGammaLoss(coefficient=0.5)(outputs, target)
     regulariser = (np.abs(target.numpy().ravel() - g) * (2 * n + a)).mean()
     assert with_reg.item() == pytest.approx(reference + 0.5 * regulariser, rel=1e-5)
+
+
+def test_nig_moments():
+    gamma, nu, alpha, beta = (torch.tensor([[v]]) for v in (0.5, 2.0, 3.0, 4.0))
+    mean, aleatoric, epistemic = NormalInverseGammaHead.moments(torch.cat([gamma, nu, alpha, beta], 1))
+    assert (mean.item(), aleatoric.item(), epistemic.item()) == pytest.approx((0.5, 2.0, 1.0))

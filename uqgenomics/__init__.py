@@ -8,7 +8,7 @@ MAPIE's conformal wrappers.
 
 from ._engine._fitting import TrainingDivergedError
 from ._model_file import UnsafeModelFileError, load, save
-from ._result import ClassificationUncertainty, UncertaintyResult
+from ._result import ClassificationUncertainty, Draws, UncertaintyResult
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
 from .regression import (
@@ -27,6 +27,7 @@ __all__ = [
     "EpinetClassifier",
     "MCDropoutClassifier",
     "DNAEncoder",
+    "Draws",
     "DistilledRegressor",
     "EnsembleRegressor",
     "EvidentialRegressor",

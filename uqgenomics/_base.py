@@ -100,6 +100,13 @@ def check_int(estimator, name: str, minimum: int, allow_none: bool = False) -> N
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
 
+def check_beta(estimator) -> None:
+    """Raise ``ValueError`` unless the β-NLL weight ``beta`` is a real number >= 0."""
+    beta = estimator.beta
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or not beta >= 0:
+        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+
+
 def with_shared_params_doc(cls):
     """Class decorator: put the shared parameters where the docstring says
     ``%(shared_params)s``."""
@@ -315,12 +322,9 @@ class BaseUncertaintyEstimator(BaseEstimator):
     def _encode_targets(self, y, X, fit: bool) -> np.ndarray:
         """Targets as the network trains on them; regression: float32 ``(n, n_tasks)``.
 
-        ``fit=True`` for the training targets (records ``_single_task``),
-        False for validation targets.
+        ``fit=True`` for the training targets, False for validation targets.
         """
         y = check_targets(self, y, X)
-        if fit:
-            self._single_task = y.ndim == 1
         return y.reshape(len(y), -1)
 
     def _stratify(self, y):
@@ -396,26 +400,34 @@ class BaseUncertaintyEstimator(BaseEstimator):
         raise NotImplementedError
 
     def _check_predict_X(self, X) -> np.ndarray:
+        """``X`` checked and converted for prediction by this fitted model."""
         check_is_fitted(self)
         self._check_compile()  # compile may have been set after fit
         X = check_X(self, X, reset=False)
-        if X.shape[1:] != self.input_shape_:
-            if len(X.shape[1:]) != len(self.input_shape_):
-                kind = "one-hot sequences" if len(self.input_shape_) == 2 else "feature vectors"
-                raise ValueError(
-                    f"{type(self).__name__} was fitted on {kind} of shape "
-                    f"{self.input_shape_} per sample; got samples of shape {X.shape[1:]}"
-                )
-            if not self.variable_length:
-                length = self.input_shape_[0]
-                raise ValueError(
-                    f"{type(self).__name__} was fitted on sequences of {length} bp; got "
-                    f"{X.shape[1]} bp. Pad or crop them to {length} bp (e.g. "
-                    f"one_hot_encode(X, length={length}, resize='pad_or_crop')), or fit "
-                    "with variable_length=True (trunks with global pooling)"
-                )
-            self._fitted_networks()[0].trunk.check_input_shape(X.shape[1:])
+        self._check_input_shape(X.shape[1:])
         return X
+
+    def _check_input_shape(self, shape: tuple) -> None:
+        """Raise ``ValueError`` unless samples of ``shape`` fit this model: the
+        fitted shape, or another length with ``variable_length=True`` where the
+        trunk accepts it."""
+        if shape == self.input_shape_:
+            return
+        if len(shape) != len(self.input_shape_):
+            kind = "one-hot sequences" if len(self.input_shape_) == 2 else "feature vectors"
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {kind} of shape "
+                f"{self.input_shape_} per sample; got samples of shape {shape}"
+            )
+        if not self.variable_length:
+            length = self.input_shape_[0]
+            raise ValueError(
+                f"{type(self).__name__} was fitted on sequences of {length} bp; got "
+                f"{shape[0]} bp. Pad or crop them to {length} bp (e.g. "
+                f"one_hot_encode(X, length={length}, resize='pad_or_crop')), or fit "
+                "with variable_length=True (trunks with global pooling)"
+            )
+        self._fitted_networks()[0].trunk.check_input_shape(shape)
 
     def _forward(self, module: torch.nn.Module, X: np.ndarray) -> np.ndarray:
         """Raw network output ``(n_samples, n_outputs)``, float32."""
@@ -428,9 +440,11 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return forward_in_batches(module, X, self.batch_size, precision=self.precision)
 
     def _format_output(self, values: np.ndarray) -> np.ndarray:
-        """``(..., n_samples, n_tasks)`` → float64, task axis dropped for one task."""
+        """``(..., n_samples, n_tasks)`` → float64, task axis dropped for one task
+        (``check_targets`` turns a one-column ``y`` into a 1-D one, so one
+        task always means a 1-D ``y``)."""
         values = np.asarray(values, dtype=np.float64)
-        return values[..., 0] if self._single_task else values
+        return values[..., 0] if self.n_tasks_ == 1 else values
 
     def __getstate__(self):
         state = super().__getstate__()

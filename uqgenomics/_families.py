@@ -10,12 +10,13 @@ family whose every prediction samples dropout masks.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from joblib import effective_n_jobs
 
 from ._base import BaseUncertaintyEstimator, check_int
 from ._engine._device import resolve_device
 from ._engine._lockstep import fit_members, member_label
-from ._engine._mc_dropout import mc_dropout_outputs
+from ._engine._mc_dropout import mc_dropout_function, mc_dropout_outputs
 from ._engine._parallel import parallel
 
 
@@ -53,14 +54,20 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
     def _fitted_networks(self):
         return [self.net_.module_]
 
-    def _outputs(self, X) -> np.ndarray:
-        """Deterministic network output ``(n_samples, n_outputs)``, float32."""
-        return self._forward(self.net_.module_, X)
+    def _raw_draws(self, X) -> np.ndarray:
+        """Outputs ``(K, n_samples, n_outputs)``, float32: under ``n_samples``
+        dropout masks when the family samples them, else ``K = 1``."""
+        if self._needs_dropout:
+            return mc_dropout_outputs(self.net_.module_, X, self.n_samples, self.batch_size,
+                                      self.seed_, self.precision)
+        return self._forward(self.net_.module_, X)[None]
 
-    def _sampled_outputs(self, X, n_samples) -> np.ndarray:
-        """Outputs under dropout masks ``(n_samples, n_X, n_outputs)``, float32."""
-        return mc_dropout_outputs(self.net_.module_, X, n_samples, self.batch_size, self.seed_,
-                                  self.precision)
+    def _draws_function(self):
+        """``x -> (K, batch, n_outputs)``: :meth:`_raw_draws` as a torch function."""
+        module = self.net_.module_.eval()
+        if self._needs_dropout:
+            return mc_dropout_function(module, self.n_samples, self.seed_)
+        return lambda x: module(x)[None]
 
 
 class MCDropoutMixin:
@@ -143,6 +150,11 @@ class MemberEnsemble(BaseUncertaintyEstimator):
     def _fitted_networks(self):
         return [net.module_ for net in self.estimators_]
 
-    def _member_forward(self, X) -> np.ndarray:
-        """Raw outputs of every member, ``(n_estimators, n_samples, n_outputs)``, float32."""
+    def _raw_draws(self, X) -> np.ndarray:
+        """Outputs of every member, ``(n_estimators, n_samples, n_outputs)``, float32."""
         return np.stack([self._forward(module, X) for module in self._fitted_networks()])
+
+    def _draws_function(self):
+        """``x -> (n_estimators, batch, n_outputs)``: the members as a torch function."""
+        modules = [module.eval() for module in self._fitted_networks()]
+        return lambda x: torch.stack([module(x) for module in modules])

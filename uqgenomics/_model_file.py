@@ -30,13 +30,12 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.history import History
 
-FORMAT = "uqgenomics-model/1"
+#: Version 2: noise heads are one GaussianHead (keys ``heads.named.gaussian.*``).
+FORMAT = "uqgenomics-model/2"
 #: Modules whose classes a model file may name without being trusted; a
 #: name is only ever resolved to a class of the kind its place expects.
 LIBRARY_MODULES = ("uqgenomics", "torch.optim", "torch.nn", "skorch.callbacks",
                    "sklearn.frozen")
-#: Private fitted attributes that belong in the file.
-_PRIVATE_STATE = ("_single_task",)
 
 
 class UnsafeModelFileError(ValueError):
@@ -98,7 +97,7 @@ def _encode_estimator(estimator, prefix: str, tensors: dict) -> dict:
             "params": {k: _encode(v, f"{prefix}{k}.", tensors, k) for k, v in params.items()},
             "fitted": {}, "networks": {}}
     for name, value in vars(estimator).items():
-        if not (name in _PRIVATE_STATE or (name.endswith("_") and not name.startswith("_"))):
+        if not (name.endswith("_") and not name.startswith("_")):
             continue
         nets = value if isinstance(value, list) and value and \
             all(isinstance(v, NeuralNet) for v in value) else None

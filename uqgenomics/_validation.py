@@ -79,6 +79,24 @@ def check_one_hot(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def one_hot_sequences(X) -> np.ndarray:
+    """Sequences for the analyses that need them (variant effects, ISM,
+    attribution): strings in any array-like, or one-hot arrays.
+
+    Returns
+    -------
+    ndarray of shape (n, length, 4), float32, checked by :func:`check_one_hot`
+    """
+    sequences = as_sequences(X)
+    if sequences is not None:
+        return encode_sequences(sequences)
+    array = np.asarray(X, dtype=np.float32)
+    if array.ndim != 3 or array.shape[-1] != 4:
+        raise ValueError(f"expected DNA sequences as strings or one-hot arrays (n, length, 4); "
+                         f"got an array of shape {array.shape}")
+    return check_one_hot(array)
+
+
 def check_X(estimator, X, *, reset: bool) -> np.ndarray:
     """Validate and convert ``X`` to float32.
 

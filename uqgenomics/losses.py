@@ -14,9 +14,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-#: Default clamp of a predicted log-variance, in training and at prediction.
-MIN_LOG_VAR, MAX_LOG_VAR = -10.0, 10.0
-
 
 def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
     """Cut ``(batch, k * n_tasks)`` into ``k`` tensors shaped like ``target``.
@@ -37,7 +34,7 @@ def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[t
 
 
 class GaussianNLLLoss(nn.Module):
-    """Gaussian negative log-likelihood with a mean and a log-variance head.
+    """Gaussian negative log-likelihood of a mean and a log-variance.
 
     ``loss = mean(w * 0.5 * (log σ² + (y − μ)² / σ²))`` (the constant
     ``0.5 log 2π`` dropped). With ``beta > 0`` each term is weighted by
@@ -48,43 +45,22 @@ class GaussianNLLLoss(nn.Module):
     Parameters
     ----------
     beta : float, default=0.0
-    min_log_var, max_log_var : float, default=-10.0, 10.0
-        Clamp of the predicted log-variance, for stability.
 
-    Input: output ``(batch, 2 * n_tasks)`` = [μ, log σ²], target
-    ``(batch, n_tasks)``.
+    Input: output ``(batch, 2 * n_tasks)`` = [μ, log σ²] of a
+    :class:`~uqgenomics.networks.GaussianHead` (which clamps the
+    log-variance), target ``(batch, n_tasks)``.
     """
 
-    def __init__(self, beta=0.0, min_log_var=MIN_LOG_VAR, max_log_var=MAX_LOG_VAR):
+    def __init__(self, beta=0.0):
         super().__init__()
         self.beta = beta
-        self.min_log_var = min_log_var
-        self.max_log_var = max_log_var
 
     def forward(self, output, target):
         mean, log_var = split_outputs(output, target, 2)
-        log_var = log_var.clamp(self.min_log_var, self.max_log_var)
         nll = 0.5 * (log_var + (target - mean) ** 2 * torch.exp(-log_var))
         if self.beta:
             nll = nll * torch.exp(log_var.detach() * self.beta)
         return nll.mean()
-
-
-def nig_parameters(raw: torch.Tensor, n_tasks: int) -> tuple[torch.Tensor, ...]:
-    """Constrain raw outputs to Normal-Inverse-Gamma parameters.
-
-    Parameters
-    ----------
-    raw : Tensor of shape (batch, 4 * n_tasks)
-
-    Returns
-    -------
-    gamma, nu, alpha, beta : Tensors of shape (batch, n_tasks)
-        γ ∈ ℝ, ν > 0, α > 1, β > 0 (softplus plus a small floor).
-    """
-    gamma, nu, alpha, beta = torch.split(raw, n_tasks, dim=1)
-    eps = 1e-6
-    return gamma, F.softplus(nu) + eps, F.softplus(alpha) + 1 + eps, F.softplus(beta) + eps
 
 
 class NormalInverseGammaLoss(nn.Module):
@@ -97,7 +73,8 @@ class NormalInverseGammaLoss(nn.Module):
 
     and the evidence regulariser ``|y − γ| (2ν + α)`` is added with weight
     ``coefficient``. Input: constrained output ``(batch, 4 * n_tasks)`` =
-    [γ, ν, α, β] (see :func:`nig_parameters`), target ``(batch, n_tasks)``.
+    [γ, ν, α, β] (see
+    :class:`~uqgenomics.networks.NormalInverseGammaHead`), target ``(batch, n_tasks)``.
 
     Parameters
     ----------

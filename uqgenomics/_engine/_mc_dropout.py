@@ -194,3 +194,27 @@ def mc_dropout_outputs(network, X: np.ndarray, n_samples: int, batch_size: int,
                 outputs[first:first + k, start:start + rows] = check_finite_outputs(
                     out, precision)
     return outputs
+
+
+def mc_dropout_function(network, n_samples: int, seed: int):
+    """``x -> (n_samples, batch, n_outputs)``: :func:`mc_dropout_outputs` as a
+    differentiable torch function (the same masks for the same ``seed``; all
+    samples in one pass, so memory grows with ``batch × n_samples``).
+
+    Parameters
+    ----------
+    network : HeadedNetwork
+        Put in eval mode (BatchNorm statistics fixed); only the masks vary.
+    n_samples : int
+    seed : int
+    """
+    prefix, suffix = split_at_first_dropout(network.eval().stages())
+    if not suffix:
+        raise ValueError("MC dropout needs a network with dropout layers; this one has none")
+    suffix = SharedMasks(network, seed, n_samples).apply_to(suffix)
+
+    def sample(x):
+        features = _run(prefix, x)
+        repeated = features.repeat((n_samples,) + (1,) * (features.ndim - 1))
+        return _run(suffix, repeated).reshape(n_samples, len(x), -1)
+    return sample

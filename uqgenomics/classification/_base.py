@@ -9,8 +9,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from .._result import ClassificationUncertainty
-from ..metrics import entropy_decomposition
+from .._result import ClassificationUncertainty, entropy_decomposition
 
 
 class UncertaintyClassifierMixin(ClassifierMixin):
@@ -18,10 +17,12 @@ class UncertaintyClassifierMixin(ClassifierMixin):
 
     Labels of any type are encoded as indices into ``classes_`` (sorted);
     the network has one logit per class and trains with cross-entropy.
-    Subclasses provide ``_member_probabilities(X)``: class probabilities of
-    each member / dropout sample / epinet index, ``(K, n_samples,
-    n_classes)``, from which ``predict_proba`` (their mean) and
-    ``predict_uncertainty`` (entropy decomposition) follow.
+    A family makes draws, ``_raw_draws(X)``: the logits of each member /
+    dropout mask / epinet index, ``(K, n_samples, n_classes)`` (the family
+    bases in ``uqgenomics._families`` provide it; the epinet overrides it).
+    ``predict_proba`` (the mean of their probabilities) and
+    ``predict_uncertainty`` (:func:`~uqgenomics.metrics.entropy_decomposition`)
+    follow from them here.
     """
 
     def _encode_targets(self, y, X, fit):
@@ -36,7 +37,6 @@ class UncertaintyClassifierMixin(ClassifierMixin):
                              f"got {type_of_target(y)}")
         if fit:
             self.classes_ = np.unique(y)
-            self._single_task = True
         index = np.searchsorted(self.classes_, y)
         unseen = (index >= len(self.classes_)) | (self.classes_[np.minimum(
             index, len(self.classes_) - 1)] != y)
@@ -59,10 +59,21 @@ class UncertaintyClassifierMixin(ClassifierMixin):
     def _make_criterion(self):
         return torch.nn.CrossEntropyLoss()
 
-    @staticmethod
-    def _softmax(logits: np.ndarray) -> np.ndarray:
-        """Class probabilities (float64) from logits on the last axis."""
-        return softmax(np.asarray(logits, dtype=np.float64), axis=-1)
+    def _draws(self, X) -> np.ndarray:
+        """Class probabilities of each draw ``(K, n, n_classes)``, float64."""
+        return softmax(self._raw_draws(X).astype(np.float64), axis=-1)
+
+    def predict_draws(self, X):
+        """Class probabilities of each draw: ensemble member, dropout mask or
+        epinet index, shared by all inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (K, n_samples, n_classes), float64
+            Columns in the order of ``classes_``; their mean over ``K`` is
+            :meth:`predict_proba`.
+        """
+        return self._draws(self._check_predict_X(X))
 
     def predict_proba(self, X):
         """Mean class probabilities over members, samples or indices.
@@ -72,7 +83,7 @@ class UncertaintyClassifierMixin(ClassifierMixin):
         proba : ndarray of shape (n_samples, n_classes), float64
             Columns in the order of ``classes_``; rows sum to 1.
         """
-        return self._member_probabilities(self._check_predict_X(X)).mean(axis=0)
+        return self.predict_draws(X).mean(axis=0)
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -100,9 +111,9 @@ class UncertaintyClassifierMixin(ClassifierMixin):
             ``proba`` ``(n_samples, n_classes)``; ``total``, ``aleatoric``,
             ``epistemic`` ``(n_samples,)`` in nats (or fractions of log C).
         """
-        members = self._member_probabilities(self._check_predict_X(X))
-        total, aleatoric, epistemic = entropy_decomposition(members, normalize)
-        return ClassificationUncertainty(members.mean(axis=0), total, aleatoric, epistemic)
+        draws = self.predict_draws(X)
+        total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
+        return ClassificationUncertainty(draws.mean(axis=0), total, aleatoric, epistemic)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -83,8 +83,6 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         self.vectorize = vectorize
 
     def predict_members(self, X):
-        """Each member's class probabilities, ``(n_estimators, n_samples, n_classes)``."""
-        return self._member_probabilities(self._check_predict_X(X))
-
-    def _member_probabilities(self, X):
-        return self._softmax(self._member_forward(X))
+        """Each member's class probabilities, ``(n_estimators, n_samples, n_classes)``:
+        :meth:`predict_draws`."""
+        return self.predict_draws(X)

@@ -185,7 +185,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         generator = torch.Generator().manual_seed(self.seed_)
         return torch.randn(self.n_samples, self.index_dim, generator=generator)
 
-    def _member_probabilities(self, X):
-        logits = forward_in_batches(self.net_.module_, X, self.batch_size, axis=1,
-                                    precision=self.precision, z=self._indices())
-        return self._softmax(logits)
+    def _raw_draws(self, X):
+        """Logits of every prediction index, ``(n_samples, n, n_classes)``, in one
+        batched pass per batch of inputs."""
+        return forward_in_batches(self.net_.module_, X, self.batch_size, axis=1,
+                                  precision=self.precision, z=self._indices())

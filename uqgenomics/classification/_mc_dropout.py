@@ -67,6 +67,3 @@ class MCDropoutClassifier(MCDropoutMixin, UncertaintyClassifierMixin, SingleNetw
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
-
-    def _member_probabilities(self, X):
-        return self._softmax(self._sampled_outputs(X, self.n_samples))

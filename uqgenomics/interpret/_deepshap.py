@@ -9,6 +9,7 @@ import torch
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from .._validation import one_hot_sequences
 from ..augment import dinucleotide_shuffle
 from ._outputs import prediction_function
 from ._saliency import gradient_correction
@@ -17,10 +18,9 @@ from ._saliency import gradient_correction
 class _Explained(torch.nn.Module):
     """One prediction column as a module, for shap's explainers."""
 
-    def __init__(self, function, modules, task):
+    def __init__(self, function: torch.nn.Module, task: int):
         super().__init__()
         self.function = function
-        self.networks = torch.nn.ModuleList(modules)
         self.task = task
 
     def forward(self, x):
@@ -66,7 +66,7 @@ def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
         import shap
     except ImportError as error:
         raise ImportError("deep_shap needs shap: pip install 'uqgenomics[interpret]'") from error
-    X = estimator._check_predict_X(X)
+    X = one_hot_sequences(X)
     rng = check_random_state(random_state)
     if isinstance(background, str):
         if background not in ("shuffle", "sample"):
@@ -74,9 +74,8 @@ def deep_shap(estimator, X, background="shuffle", n_background: int = 50,
                              f"{background!r}")
         picked = X[rng.choice(len(X), size=min(n_background, len(X)), replace=False)]
         background = dinucleotide_shuffle(picked, rng) if background == "shuffle" else picked
-    modules = estimator._fitted_networks()
-    device = next(modules[0].parameters()).device
-    model = _Explained(prediction_function(estimator, part), modules, task).eval()
+    model = _Explained(prediction_function(estimator, part), task).eval()
+    device = next(model.parameters()).device
     reference = torch.as_tensor(np.asarray(background, dtype=np.float32), device=device)
     batches = [torch.as_tensor(X[i:i + batch_size], device=device)
                for i in range(0, len(X), batch_size)]

@@ -7,6 +7,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .._engine._device import batch_tensor
+from .._validation import one_hot_sequences
 from ._outputs import prediction_function
 
 
@@ -49,11 +50,9 @@ def saliency(estimator, X, part: str = "mean", task: int = 0, correct: bool = Tr
     ndarray of shape (n, length, 4), float32
         In units of the prediction per unit of one-hot input.
     """
-    X = estimator._check_predict_X(X)
-    if X.ndim != 3:
-        raise ValueError("saliency needs a model fitted on one-hot sequences")
+    X = one_hot_sequences(X)
     f = prediction_function(estimator, part)
-    device = next(estimator._fitted_networks()[0].parameters()).device
+    device = next(f.parameters()).device
     maps = []
     starts = range(0, len(X), batch_size)
     for start in tqdm(starts, desc="saliency", unit="batch", disable=not progress):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._result import entropy_decomposition  # noqa: F401  (public here)
+
 _EPS = 1e-15
 
 
@@ -108,39 +110,3 @@ def classification_nll(y_true, proba, classes=None) -> float:
     """
     y, proba = _check_proba(y_true, proba, classes)
     return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], _EPS, 1))))
-
-
-def entropy_decomposition(member_proba, normalize: bool = False):
-    """Split predictive entropy into expected entropy and mutual information.
-
-    Parameters
-    ----------
-    member_proba : array-like of shape (n_members, n_samples, n_classes)
-        Class probabilities of each ensemble member, MC dropout sample or
-        epinet index.
-    normalize : bool, default=False
-        Divide everything by ``log C`` so that values lie in [0, 1].
-
-    Returns
-    -------
-    total, aleatoric, epistemic : ndarray of shape (n_samples,)
-        Entropy of the mean probabilities ``H[E p]``; expected entropy
-        ``E H[p]``; and their difference, the mutual information between
-        the prediction and the model, in nats (or fractions of ``log C``).
-    """
-    p = np.asarray(member_proba, dtype=np.float64)
-    if p.ndim != 3:
-        raise ValueError(f"member_proba must have shape (n_members, n_samples, n_classes), "
-                         f"got {p.shape}")
-    total = _entropy(p.mean(axis=0))
-    aleatoric = _entropy(p).mean(axis=0)
-    epistemic = np.maximum(total - aleatoric, 0.0)
-    if normalize:
-        scale = np.log(p.shape[2]) if p.shape[2] > 1 else 1.0
-        total, aleatoric, epistemic = total / scale, aleatoric / scale, epistemic / scale
-    return total, aleatoric, epistemic
-
-
-def _entropy(p: np.ndarray) -> np.ndarray:
-    """Shannon entropy in nats along the last axis, with 0 log 0 = 0."""
-    return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=-1)

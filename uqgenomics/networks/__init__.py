@@ -15,7 +15,8 @@ from ._base import (
 )
 from ._cnn import BasicCNN, DeepSTARR
 from ._dream_rnn import DREAMRNN
-from ._heads import ConcatHeads, HeadedNetwork, NormalInverseGammaHead
+from ._epinet import EpinetNetwork
+from ._heads import ConcatHeads, GaussianHead, HeadedNetwork, NormalInverseGammaHead
 from ._mlp import MLP
 from ._registry import NETWORKS, ModuleTrunk, build_trunk, resolve_network
 from ._residualbind import DilatedResidualBlock, ResidualBind
@@ -24,6 +25,8 @@ __all__ = [
     "BasicCNN",
     "ChannelsFirst",
     "ConcatHeads",
+    "EpinetNetwork",
+    "GaussianHead",
     "NormalInverseGammaHead",
     "flatten_sequential",
     "DREAMRNN",

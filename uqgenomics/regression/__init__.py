@@ -1,5 +1,6 @@
 """Regressors with uncertainty."""
 
+from ._base import UncertaintyRegressorMixin
 from ._distilled import DistilledRegressor
 from ._ensemble import EnsembleRegressor
 from ._evidential import EvidentialRegressor
@@ -12,4 +13,5 @@ __all__ = [
     "EvidentialRegressor",
     "HeteroscedasticRegressor",
     "MCDropoutRegressor",
+    "UncertaintyRegressorMixin",
 ]

@@ -15,6 +15,7 @@ from .._base import check_int, with_shared_params_doc
 from .._engine._batches import AugmentedBatchIterator
 from .._engine._fitting import TrainingDivergedError, continue_training
 from .._families import SingleNetworkEstimator
+from .._result import Draws
 from .._validation import check_targets, check_X
 from ..losses import DistillationLoss
 from ._base import UncertaintyRegressorMixin
@@ -295,7 +296,6 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             continue_training(self.net_, X, train_targets, validation, self.seed_ + 1,
                               self.finetune_epochs, self.finetune_lr,
                               iterator_train__augment=None)
-        self._single_task = single_task
         self._set_fit_attributes(X, train_targets[:, : train_targets.shape[1] // self._n_parts])
         return self
 
@@ -369,21 +369,13 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         return _safe_indexing(X, np.flatnonzero(keep)), values[keep], int((~keep).sum())
 
     # -- prediction ------------------------------------------------------
-    def predict_uncertainty(self, X):
-        """Mean, epistemic and aleatoric std from one forward pass of the student.
-
-        Returns
-        -------
-        result : UncertaintyResult
-            Arrays of shape (n_samples,) or (n_samples, n_tasks); aleatoric
-            is 0 when the student was trained without an aleatoric head.
-        """
-        outputs = self._outputs(self._check_predict_X(X)).astype(np.float64)
-        outputs = np.split(self._to_y_units(outputs, "location"), self._n_parts, axis=1)
-        stds = [np.sqrt(np.exp(o)) if self.log_targets else np.maximum(o, 0)
-                for o in outputs[1:]]
-        aleatoric = stds[1] if len(stds) == 2 else np.zeros_like(outputs[0])
-        return self._result(outputs[0], stds[0], aleatoric)
+    def _decode(self, outputs):
+        """One draw: the mean head, the epistemic head as the draw-free
+        epistemic variance, the aleatoric head (if any) as the noise variance."""
+        parts = torch.chunk(self._to_y_units(outputs, "location"), self._n_parts, dim=-1)
+        variances = [torch.exp(part) if self.log_targets else part.clamp(min=0) ** 2
+                     for part in parts[1:]]
+        return Draws(parts[0], variances[1] if len(variances) == 2 else None, variances[0][0])
 
 
 def _replicate_std(y_replicates, n_samples: int, n_tasks: int):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from .._base import with_shared_params_doc
+from .._base import check_beta, with_shared_params_doc
 from .._families import MemberEnsemble
-from .._result import UncertaintyResult
-from ..losses import MAX_LOG_VAR, MIN_LOG_VAR, GaussianNLLLoss
 from ._base import UncertaintyRegressorMixin
 
 
@@ -41,9 +38,13 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         workers, time one step both ways and keep the faster; on a CPU the
         loop (measured faster there). ``vectorized_`` records the choice.
     heteroscedastic : bool, default=False
-        Members predict a mean and a log-variance (Gaussian NLL), giving an
-        aleatoric part. Like every regressor, members train on ``y``
+        Members predict a mean and a log-variance
+        (:class:`~uqgenomics.networks.GaussianHead`, Gaussian NLL), giving
+        an aleatoric part. Like every regressor, members train on ``y``
         standardised per task and predictions are in the units of ``y``.
+    beta : float, default=0.0
+        β-NLL weighting of heteroscedastic members (see
+        :class:`HeteroscedasticRegressor`); only with ``heteroscedastic=True``.
 
     Attributes
     ----------
@@ -80,6 +81,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         n_jobs=None,
         vectorize="auto",
         heteroscedastic=False,
+        beta=0.0,
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -111,28 +113,21 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         self.n_jobs = n_jobs
         self.vectorize = vectorize
         self.heteroscedastic = heteroscedastic
+        self.beta = beta
 
-    def _make_heads(self, n_features, n_tasks):
-        heads = super()._make_heads(n_features, n_tasks)
-        if self.heteroscedastic:
-            heads["log_var"] = torch.nn.Linear(n_features, n_tasks)
-        return heads
+    def _check_params(self):
+        super()._check_params()
+        check_beta(self)
+        if self.beta and not self.heteroscedastic:
+            raise ValueError("beta weights the Gaussian NLL of heteroscedastic members; set "
+                             "heteroscedastic=True, or leave beta=0")
 
-    def _make_criterion(self):
-        return GaussianNLLLoss() if self.heteroscedastic else super()._make_criterion()
-
-    def _member_outputs(self, X) -> tuple[np.ndarray, np.ndarray | None]:
-        """Members' means and variances ``(n_estimators, n_samples, n_tasks)`` in
-        ``y`` units; variances are None for a plain ensemble."""
-        outputs = self._member_forward(X).astype(np.float64)
-        if not self.heteroscedastic:
-            return self._to_y_units(outputs, "location"), None
-        mean, log_var = np.split(outputs, 2, axis=-1)
-        variance = np.exp(np.clip(log_var, MIN_LOG_VAR, MAX_LOG_VAR))
-        return self._to_y_units(mean, "location"), self._to_y_units(variance, "variance")
+    @property
+    def _noise_head(self):
+        return bool(self.heteroscedastic)
 
     def predict_members(self, X):
-        """Each member's prediction.
+        """Each member's prediction: the means of :meth:`predict_draws`.
 
         Parameters
         ----------
@@ -143,32 +138,4 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         predictions : ndarray of shape (n_estimators, n_samples[, n_tasks]), float64
             The task axis only when ``y`` was 2-D.
         """
-        return self._format_output(self._member_outputs(self._check_predict_X(X))[0])
-
-    def predict_uncertainty(self, X):
-        """Ensemble mean with the epistemic spread across members.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-
-        Returns
-        -------
-        result : UncertaintyResult
-            ``mean`` over members; ``epistemic`` = standard deviation across
-            members (ddof=0); ``aleatoric`` = root of the members' mean
-            variance with ``heteroscedastic=True``, else 0 (a plain ensemble
-            has no noise head). Arrays of shape (n_samples,) or
-            (n_samples, n_tasks).
-        """
-        members, aleatoric = self._members_and_aleatoric(X)
-        return UncertaintyResult(mean=members.mean(axis=0), epistemic=members.std(axis=0),
-                                 aleatoric=aleatoric)
-
-    def _members_and_aleatoric(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """Member means ``(n_estimators, n_samples[, n_tasks])`` and the aleatoric
-        std ``(n_samples[, n_tasks])`` (0 for a plain ensemble), from one pass."""
-        means, variances = self._member_outputs(self._check_predict_X(X))
-        aleatoric = np.zeros(means.shape[1:]) if variances is None \
-            else np.sqrt(variances.mean(axis=0))
-        return self._format_output(means), self._format_output(aleatoric)
+        return self.predict_draws(X).means

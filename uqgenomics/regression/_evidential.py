@@ -7,7 +7,7 @@ import torch
 
 from .._base import with_shared_params_doc
 from .._families import SingleNetworkEstimator
-from .._result import UncertaintyResult
+from .._result import Draws
 from ..losses import NormalInverseGammaLoss
 from ..networks import NormalInverseGammaHead
 from ._base import UncertaintyRegressorMixin
@@ -19,9 +19,10 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     The head predicts γ, ν > 0, α > 1, β > 0 (softplus); training minimises
     the NIG negative log-likelihood plus ``coefficient · |y − γ| (2ν + α)``.
-    Prediction: mean γ, aleatoric ``sqrt(β / (α − 1))``, epistemic
-    ``sqrt(β / (ν (α − 1)))``; their combination ``total`` is the standard
-    deviation of the Student-t predictive distribution. The loss is
+    Prediction (one draw with a noise and an epistemic head): mean γ,
+    aleatoric ``sqrt(β / (α − 1))``, epistemic ``sqrt(β / (ν (α − 1)))``;
+    their combination ``total`` is the standard deviation of the Student-t
+    predictive distribution. The loss is
     scale-dependent, so the network trains on ``y`` standardised per task
     and predictions are reported in the units of ``y``.
 
@@ -91,6 +92,11 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     def _make_criterion(self):
         return NormalInverseGammaLoss(self.coefficient)
 
+    def _decode(self, outputs):
+        gamma, aleatoric, epistemic = NormalInverseGammaHead.moments(outputs)
+        return Draws(self._to_y_units(gamma, "location"), self._to_y_units(aleatoric, "variance"),
+                     self._to_y_units(epistemic, "variance")[0])
+
     def predict_evidence(self, X):
         """The NIG parameters.
 
@@ -99,21 +105,7 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         gamma, nu, alpha, beta : ndarrays of shape (n_samples,) or (n_samples, n_tasks), float64
             In the units of ``y``: γ is a mean, β a squared scale.
         """
-        X = self._check_predict_X(X)
-        gamma, nu, alpha, beta = np.split(self._outputs(X).astype(np.float64), 4, axis=-1)
+        outputs = torch.from_numpy(self._raw_draws(self._check_predict_X(X))[0].astype(np.float64))
+        gamma, nu, alpha, beta = torch.chunk(outputs, 4, dim=-1)
         gamma, beta = self._to_y_units(gamma, "location"), self._to_y_units(beta, "variance")
-        return tuple(self._format_output(p) for p in (gamma, nu, alpha, beta))
-
-    def predict_uncertainty(self, X):
-        """Mean γ with the NIG aleatoric and epistemic standard deviations.
-
-        Returns
-        -------
-        result : UncertaintyResult
-        """
-        gamma, nu, alpha, beta = self.predict_evidence(X)
-        return UncertaintyResult(
-            mean=gamma,
-            epistemic=np.sqrt(beta / (nu * (alpha - 1))),
-            aleatoric=np.sqrt(beta / (alpha - 1)),
-        )
+        return tuple(self._format_output(p.numpy()) for p in (gamma, nu, alpha, beta))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from .._base import check_int, with_shared_params_doc
+from .._base import check_beta, check_int, with_shared_params_doc
 from .._families import SingleNetworkEstimator
-from ..losses import GaussianNLLLoss
 from ._base import UncertaintyRegressorMixin
 
 
@@ -34,7 +32,9 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         by its detached predicted variance to the power β. 0 is plain NLL;
         0.5 is the paper's recommendation when the mean fits poorly.
     min_log_var, max_log_var : float, default=-10.0, 10.0
-        Clamp of the predicted log-variance in training and prediction.
+        Clamp of the predicted log-variance (in the
+        :class:`~uqgenomics.networks.GaussianHead`, so training and
+        prediction see the same value).
     mc_dropout : bool, default=False
         Add epistemic uncertainty from dropout masks (the network needs
         dropout layers).
@@ -96,11 +96,13 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         super()._check_params()
         if self.mc_dropout:
             check_int(self, "n_samples", minimum=2)
-        if not self.min_log_var < self.max_log_var:
-            raise ValueError(f"min_log_var ({self.min_log_var}) must be below max_log_var "
-                             f"({self.max_log_var})")
-        if not self.beta >= 0:
-            raise ValueError(f"beta must be >= 0, got {self.beta!r}")
+        check_beta(self)  # the head checks the log-variance range when it is built
+
+    _noise_head = True
+
+    @property
+    def _log_var_range(self):
+        return (self.min_log_var, self.max_log_var)
 
     @property
     def _needs_dropout(self):
@@ -109,32 +111,3 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
     @property
     def _compilable(self):
         return not self.mc_dropout
-
-    def _make_heads(self, n_features, n_tasks):
-        return {"mean": torch.nn.Linear(n_features, n_tasks),
-                "log_var": torch.nn.Linear(n_features, n_tasks)}
-
-    def _make_criterion(self):
-        return GaussianNLLLoss(self.beta, self.min_log_var, self.max_log_var)
-
-    def _mean_and_variance(self, outputs):
-        """Means and variances in ``y`` units from ``(..., 2 * n_tasks)`` outputs."""
-        mean, log_var = np.split(np.asarray(outputs, dtype=np.float64), 2, axis=-1)
-        variance = np.exp(np.clip(log_var, self.min_log_var, self.max_log_var))
-        return self._to_y_units(mean, "location"), self._to_y_units(variance, "variance")
-
-    def predict_uncertainty(self, X):
-        """Predicted mean with aleatoric (and, with MC dropout, epistemic) std.
-
-        Returns
-        -------
-        result : UncertaintyResult
-            Arrays of shape (n_samples,) or (n_samples, n_tasks).
-        """
-        X = self._check_predict_X(X)
-        if not self.mc_dropout:
-            mean, variance = self._mean_and_variance(self._outputs(X))
-            return self._result(mean, np.zeros_like(mean), np.sqrt(variance))
-        means, variances = self._mean_and_variance(self._sampled_outputs(X, self.n_samples))
-        return self._result(means.mean(axis=0), means.std(axis=0),
-                            np.sqrt(variances.mean(axis=0)))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from .._base import with_shared_params_doc
 from .._families import MCDropoutMixin, SingleNetworkEstimator
-from .._result import UncertaintyResult
 from ._base import UncertaintyRegressorMixin
 
 
@@ -78,26 +76,10 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
         self.n_samples = n_samples
 
     def predict_samples(self, X):
-        """Predictions under each dropout mask.
+        """Predictions under each dropout mask: the means of :meth:`predict_draws`.
 
         Returns
         -------
         samples : ndarray of shape (n_samples, n_X) or (n_samples, n_X, n_tasks), float64
         """
-        X = self._check_predict_X(X)
-        samples = self._sampled_outputs(X, self.n_samples).astype(np.float64)
-        return self._format_output(self._to_y_units(samples, "location"))
-
-    def predict_uncertainty(self, X):
-        """Mean and spread over dropout masks.
-
-        Returns
-        -------
-        result : UncertaintyResult
-            ``mean`` over samples, ``epistemic`` = their standard deviation
-            (ddof=0), ``aleatoric`` = 0 (no noise head).
-        """
-        samples = self.predict_samples(X)
-        mean = samples.mean(axis=0)
-        return UncertaintyResult(mean=mean, epistemic=samples.std(axis=0),
-                                 aleatoric=np.zeros_like(mean))
+        return self.predict_draws(X).means

@@ -119,7 +119,7 @@ def result_columns(estimator) -> list[str]:
     if is_classifier(estimator):
         return [f"proba_{c}" for c in estimator.classes_] + ["total", "aleatoric", "epistemic"]
     parts = ["mean", "epistemic", "aleatoric", "total"]
-    if estimator._single_task:
+    if estimator.n_tasks_ == 1:
         return parts
     return [f"{part}_{t}" for part in parts for t in range(estimator.n_tasks_)]
 

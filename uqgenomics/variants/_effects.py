@@ -2,79 +2,101 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._result import UncertaintyResult
-from .._validation import check_one_hot, encode_sequences
-from ..encoding._onehot import as_sequences
-from ..regression import EnsembleRegressor, MCDropoutRegressor
+from .._validation import one_hot_sequences
+
+UNPAIRED = ("correlated", "independent")
 
 
-def _paired_draws(estimator, X):
-    """Paired predictions ``(K, n[, n_tasks])`` and the aleatoric std ``(n[, n_tasks])``,
-    from one prediction, when the family has paired draws; else None.
+@dataclass(frozen=True)
+class EffectUncertainty(UncertaintyResult):
+    """Effects ``f(alt) − f(ref)`` with their uncertainty (see
+    :func:`predict_variant_effects`).
 
-    Ensemble members and MC dropout masks are shared by all inputs, so the
-    k-th draw of a reference and of its variant come from the same function.
+    Attributes
+    ----------
+    mean, epistemic, aleatoric : ndarray
+        The effect and its standard deviations; ``total`` combines them.
+    epistemic_from : {'paired draws', 'correlated heads', 'independent heads'}
+        How the epistemic part was formed: from the differences of paired
+        draws (members, dropout masks; 0 for a single network without an
+        epistemic head), or from the two epistemic stds of a single
+        network's head combined as fully correlated (``|σ_alt − σ_ref|``)
+        or as independent (``sqrt(σ_ref² + σ_alt²)``).
     """
-    if isinstance(estimator, EnsembleRegressor):
-        return estimator._members_and_aleatoric(X)
-    if isinstance(estimator, MCDropoutRegressor):
-        samples = estimator.predict_samples(X)
-        return samples, np.zeros(samples.shape[1:])
-    return None
+
+    epistemic_from: str = "paired draws"
 
 
-def _effects_between(estimator, X, ref_index, alt_index) -> UncertaintyResult:
-    """Effects ``X[alt_index] − X[ref_index]`` from one prediction over ``X``."""
-    paired = _paired_draws(estimator, X)
-    if paired is not None:
-        draws, aleatoric = paired
-        differences = draws[:, alt_index] - draws[:, ref_index]
-        epistemic, effect = differences.std(axis=0), differences.mean(axis=0)
-    else:
-        result = estimator.predict_uncertainty(X)
-        aleatoric, effect = result.aleatoric, result.mean[alt_index] - result.mean[ref_index]
-        epistemic = np.hypot(result.epistemic[alt_index], result.epistemic[ref_index])
-    return UncertaintyResult(effect, epistemic,
-                             np.hypot(aleatoric[alt_index], aleatoric[ref_index]))
+def _effects_between(estimator, X, ref_index, alt_index, unpaired) -> EffectUncertainty:
+    """Effects ``X[alt_index] − X[ref_index]`` from the draws of one prediction over ``X``."""
+    draws = estimator.predict_draws(X)
+    differences = draws.means[:, alt_index] - draws.means[:, ref_index]
+    effect = differences.mean(axis=0)
+    epistemic = differences.var(axis=0)
+    epistemic_from = "paired draws"
+    if draws.epistemic_variance is not None:
+        ref_std = np.sqrt(draws.epistemic_variance[ref_index])
+        alt_std = np.sqrt(draws.epistemic_variance[alt_index])
+        epistemic = epistemic + ((alt_std - ref_std) ** 2 if unpaired == "correlated"
+                                 else alt_std**2 + ref_std**2)
+        epistemic_from = f"{unpaired} heads"
+    noise = np.zeros(draws.means.shape[1:]) if draws.variances is None \
+        else draws.variances.mean(axis=0)
+    aleatoric = np.sqrt(noise[alt_index] + noise[ref_index])
+    return EffectUncertainty(effect, np.sqrt(epistemic), aleatoric, epistemic_from)
 
 
-def predict_variant_effects(estimator, ref, alt) -> UncertaintyResult:
+def predict_variant_effects(estimator, ref, alt, unpaired="correlated") -> EffectUncertainty:
     """Predicted effect ``f(alt) − f(ref)`` of each variant, with its uncertainty.
 
-    How each family combines the uncertainty of the two predictions:
+    Ref and alt go through the model in one prediction, and the effect is
+    taken draw by draw (:meth:`predict_draws`): ensemble member ``k`` or
+    dropout mask ``k`` scores both, so the effect's mean and epistemic std
+    are those of the paired differences, for every family with draws
+    (ensembles, MC dropout, heteroscedastic with MC dropout). A ref equal to
+    its alt has effect 0 and epistemic uncertainty 0.
 
-    * ensembles and MC dropout: the effect is computed per member / per
-      dropout mask (the same function scores ref and alt), and its mean and
-      standard deviation are taken over those paired differences;
-    * other families (distilled student, heteroscedastic, evidential): the
-      two epistemic stds are combined as if independent,
-      ``sqrt(σ_ref² + σ_alt²)`` — an upper bound when the errors of ref and
-      alt are positively correlated, as they usually are;
-    * aleatoric: ``sqrt(σ_ref² + σ_alt²)`` for every family (two independent
-      measurements), 0 without a noise head.
+    A single network whose epistemic part comes from a head (distilled
+    student, evidential) predicts one std for ref and one for alt, not how
+    their errors co-vary; ``unpaired`` says how they are combined, and the
+    result's ``epistemic_from`` records it. The aleatoric part is
+    ``sqrt(σ_ref² + σ_alt²)`` for every family (two independent
+    measurements), 0 without a noise head.
 
     Parameters
     ----------
     estimator : fitted uqgenomics regressor
     ref, alt : sequence of str or array-like of shape (n_variants, length, 4)
+    unpaired : {'correlated', 'independent'}, default='correlated'
+        For head-only epistemic uncertainty: ``'correlated'`` assumes the
+        errors at ref and alt fully correlated, ``|σ_alt − σ_ref|`` (0 for
+        identical sequences; a lower bound), ``'independent'`` assumes them
+        independent, ``sqrt(σ_ref² + σ_alt²)`` (an upper bound when they are
+        positively correlated, as they usually are; not 0 for identical
+        sequences).
 
     Returns
     -------
-    UncertaintyResult
+    EffectUncertainty
         ``mean`` = effect, ``epistemic``, ``aleatoric`` (``total`` follows),
-        shape ``(n_variants,)`` or ``(n_variants, n_tasks)``.
+        shape ``(n_variants,)`` or ``(n_variants, n_tasks)``, and
+        ``epistemic_from``.
     """
-    ref, alt = _as_onehot(ref), _as_onehot(alt)
+    _check_unpaired(unpaired)
+    ref, alt = one_hot_sequences(ref), one_hot_sequences(alt)
     if ref.shape != alt.shape:
         raise ValueError(f"ref {ref.shape} and alt {alt.shape} must have the same shape")
     n = len(ref)
     return _effects_between(estimator, np.concatenate([ref, alt]), np.arange(n),
-                            np.arange(n, 2 * n))
+                            np.arange(n, 2 * n), unpaired)
 
 
-def ism(estimator, X, task: int = 0) -> UncertaintyResult:
+def ism(estimator, X, task: int = 0, unpaired="correlated") -> EffectUncertainty:
     """In-silico saturation mutagenesis with uncertainty.
 
     Every position of every sequence is mutated to each of the other three
@@ -88,14 +110,17 @@ def ism(estimator, X, task: int = 0) -> UncertaintyResult:
     X : sequence of str or array-like of shape (n, length, 4)
     task : int, default=0
         Task to report for a multi-task model.
+    unpaired : {'correlated', 'independent'}, default='correlated'
+        See :func:`predict_variant_effects`.
 
     Returns
     -------
-    UncertaintyResult
+    EffectUncertainty
         Arrays of shape ``(n, length, 4)``: the effect of putting each base
         at each position, 0 (with 0 uncertainty) for the reference base.
     """
-    X = _as_onehot(X)
+    _check_unpaired(unpaired)
+    X = one_hot_sequences(X)
     n, length, _ = X.shape
     means, epistemic, aleatoric = (np.zeros((n, length, 4)) for _ in range(3))
     for i, sequence in enumerate(X):
@@ -105,16 +130,14 @@ def ism(estimator, X, task: int = 0) -> UncertaintyResult:
         mutants[np.arange(len(positions)), positions] = np.eye(4, dtype=X.dtype)[bases]
         batch = np.concatenate([sequence[None], mutants])
         effects = _effects_between(estimator, batch, np.zeros(len(positions), int),
-                                   np.arange(1, len(positions) + 1))
+                                   np.arange(1, len(positions) + 1), unpaired)
         for target, values in zip((means, epistemic, aleatoric),
                                   (effects.mean, effects.epistemic, effects.aleatoric)):
             values = values[:, task] if values.ndim == 2 else values
             target[i, positions, bases] = values
-    return UncertaintyResult(means, epistemic, aleatoric)
+    return EffectUncertainty(means, epistemic, aleatoric, effects.epistemic_from)
 
 
-def _as_onehot(X) -> np.ndarray:
-    sequences = as_sequences(X)
-    if sequences is not None:
-        return encode_sequences(sequences)
-    return check_one_hot(np.asarray(X, dtype=np.float32))
+def _check_unpaired(unpaired) -> None:
+    if unpaired not in UNPAIRED:
+        raise ValueError(f"unpaired must be one of {UNPAIRED}, got {unpaired!r}")

@@ -6,7 +6,7 @@ from ..metrics import pearson_r, spearman_r
 from ..metrics import stratified_performance as _stratified
 
 
-def stratified_performance(effect, uncertainty, measured, percentiles=(25, 50, 75, 100)):
+def stratified_effect_performance(effect, uncertainty, measured, percentiles=(25, 50, 75, 100)):
     """Pearson and Spearman r of predicted vs measured effects below uncertainty percentiles.
 
     Parameters
