@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # e.g. DEMO_ARGS="--threads 1" on a machine that other jobs keep busy
 DEMO_ARGS ?=
 
-.PHONY: venv demo test test-paths test-all test-gpu bench bench-gpu clean
+.PHONY: venv demo test test-paths test-gpu bench bench-gpu clean
 
 venv: $(VENV)/.installed
 
@@ -33,17 +33,16 @@ $(VENV)/.installed: setup.cfg pyproject.toml Makefile
 demo: venv
 	$(PY) -m uqgenomics.demo $(DEMO_ARGS)
 
-# pytest exits 5 when it collects no test; that is not a failure of the set-up.
+# The whole suite (no test is slow enough to leave out: the slowest take
+# seconds). pytest exits 5 when it collects no test; that is not a failure
+# of the set-up.
 test: venv
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 # The suite on other computation paths: one torch thread and another batch
 # size (results must not depend on either beyond float32 rounding).
 test-paths: venv
-	OMP_NUM_THREADS=1 UQGENOMICS_TEST_BATCH_SIZE=7 $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
-
-test-all: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 UQGENOMICS_TEST_BATCH_SIZE=7 $(PY) -m pytest $(PYTEST_ARGS)
 
 # On a machine with a CUDA GPU: the whole default suite there (the test
 # networks use device='auto', so they train and predict on the GPU; the
@@ -53,7 +52,7 @@ CHECK_CUDA = $(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available(
 
 test-gpu: venv
 	$(CHECK_CUDA)
-	$(PY) -m pytest -m "not slow" -ra $(PYTEST_ARGS)
+	$(PY) -m pytest -ra $(PYTEST_ARGS)
 
 bench-gpu: venv
 	$(CHECK_CUDA)

@@ -15,19 +15,9 @@ from uqgenomics.losses import IndexedCrossEntropyLoss
 from uqgenomics.metrics import entropy_decomposition
 from uqgenomics.networks._epinet import EpinetNetwork
 
+from ._estimators import CLASSIFIERS, make_classifier
 from ._float32 import assert_float32_close
 from .conftest import TINY_CNN
-
-CLASSIFIERS = {
-    "ensemble": (EnsembleClassifier, {"n_estimators": 2}),
-    "mc_dropout": (MCDropoutClassifier, {"n_samples": 20}),
-    "epinet": (EpinetClassifier, {"n_samples": 20}),
-}
-
-
-def make_classifier(kind, **params):
-    cls, extra = CLASSIFIERS[kind]
-    return cls(**{**extra, **params})
 
 
 @pytest.fixture(scope="module")
@@ -141,22 +131,8 @@ def test_indexed_cross_entropy():
 from mapie.classification import SplitConformalClassifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from uqgenomics import DNAEncoder  # noqa: E402
-
-from .test_composition import EXPECTED_FAILED_CHECKS  # noqa: E402
-
-
-def _mlp(kind):
-    return make_classifier(kind, network="mlp", max_epochs=40, lr=1e-2, batch_size=16,
-                           network__hidden=(16,), random_state=0, validation_fraction=None)
-
-
-@parametrize_with_checks([_mlp(kind) for kind in CLASSIFIERS],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 @pytest.mark.parametrize("kind", sorted(CLASSIFIERS))

@@ -1,6 +1,5 @@
 """The estimator contract in composition: Pipeline, GridSearchCV, MAPIE, sklearn checks."""
 
-import pickle
 import warnings
 
 import numpy as np
@@ -11,70 +10,15 @@ from mapie.regression import CrossConformalRegressor, SplitConformalRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from uqgenomics import (
-    DistilledRegressor,
     DNAEncoder,
     EnsembleRegressor,
-    EvidentialRegressor,
-    HeteroscedasticRegressor,
-    MCDropoutRegressor,
 )
 from uqgenomics.datasets import make_regulatory_sequences
 
+from ._estimators import REGRESSORS, make_regressor
 from .conftest import TINY_CNN
-
-# Checks that no uqgenomics estimator can meet, the same for every one, each
-# with the reason. The two invariance checks are replaced by
-# tests/test_invariance.py, which compares at float32 tolerance.
-_FLOAT32_ROWS = (
-    "sklearn compares {} at rtol 1e-7, about one float32 rounding step; BLAS picks its "
-    "kernel from the batch shape, machine and thread count, so float32 networks differ "
-    "there by a few steps ({}); "
-    "tests/test_invariance.py checks the same property at a tolerance derived from "
-    "float32 (tests/_float32.py)"
-)
-EXPECTED_FAILED_CHECKS = {
-    "check_do_not_raise_errors_in_init_or_set_params":
-        "the check calls set_params(kwargs=...) with the literal name of the **kwargs "
-        "catch-all; set_params accepts only named and prefix-routed parameters, so that "
-        "typos fail at once",
-    "check_methods_subset_invariance": _FLOAT32_ROWS.format(
-        "predictions of each row alone with those of the whole set",
-        "measured up to 4.8e-6 relative on AMD EPYC, 2 threads"),
-    "check_methods_sample_order_invariance": _FLOAT32_ROWS.format(
-        "predictions of permuted rows",
-        "exact on AMD EPYC with 2 threads, about 1e-7 on an Intel Xeon"),
-}
-
-
-# Every regressor, with its own extra parameters for the tests.
-REGRESSORS = {
-    "ensemble": (EnsembleRegressor, {"n_estimators": 2}),
-    "mc_dropout": (MCDropoutRegressor, {"n_samples": 20}),
-    "heteroscedastic": (HeteroscedasticRegressor, {"mc_dropout": True, "n_samples": 20}),
-    "evidential": (EvidentialRegressor, {}),
-    "distilled": (DistilledRegressor, {"n_teacher_members": 2}),
-}
-
-
-def make_regressor(kind, **params):
-    cls, extra = REGRESSORS[kind]
-    return cls(**{**extra, **params})
-
-
-def _mlp(kind):
-    return make_regressor(
-        kind, network="mlp", max_epochs=40, lr=1e-2, batch_size=16,
-        network__hidden=(16,), random_state=0, validation_fraction=None,
-    )
-
-
-@parametrize_with_checks([_mlp(kind) for kind in REGRESSORS],
-                         expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +44,6 @@ def test_pipeline_from_strings(conformal_data, kind):
     np.testing.assert_array_equal(mean, direct.predict(X_test))
 
 
-def test_pickle_round_trip(prefit, conformal_data):
-    X_test = conformal_data[2][0]
-    restored = pickle.loads(pickle.dumps(prefit))
-    expected = prefit.predict_uncertainty(X_test)
-    again = restored.predict_uncertainty(X_test)
-    for part in ("mean", "epistemic", "aleatoric"):
-        np.testing.assert_array_equal(getattr(again, part), getattr(expected, part))
 
 
 @pytest.mark.parametrize("kind", sorted(REGRESSORS))

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 from sklearn.base import is_classifier
 
+from ._estimators import CLASSIFIERS, REGRESSORS, make_classifier, make_regressor
 from ._float32 import assert_float32_close
-from .test_classifiers import CLASSIFIERS, make_classifier
-from .test_composition import REGRESSORS, make_regressor
 
 ESTIMATORS = [("regressor", kind) for kind in sorted(REGRESSORS)] + \
     [("classifier", kind) for kind in sorted(CLASSIFIERS)]

@@ -72,5 +72,6 @@ def test_nig_nll_is_the_student_t_marginal():
 
 def test_nig_moments():
     gamma, nu, alpha, beta = (torch.tensor([[v]]) for v in (0.5, 2.0, 3.0, 4.0))
-    mean, aleatoric, epistemic = NormalInverseGammaHead.moments(torch.cat([gamma, nu, alpha, beta], 1))
+    outputs = torch.cat([gamma, nu, alpha, beta], 1)
+    mean, aleatoric, epistemic = NormalInverseGammaHead.moments(outputs)
     assert (mean.item(), aleatoric.item(), epistemic.item()) == pytest.approx((0.5, 2.0, 1.0))

@@ -22,9 +22,8 @@ from uqgenomics import (
 )
 from uqgenomics.augment import RandomAugment, RandomMutation
 
+from ._estimators import CLASSIFIERS, REGRESSORS, make_classifier, make_regressor
 from .conftest import TINY_CNN
-from .test_classifiers import CLASSIFIERS, make_classifier
-from .test_composition import REGRESSORS, make_regressor
 
 
 def _fit(side, kind, sequences, **params):

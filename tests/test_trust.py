@@ -35,10 +35,9 @@ from uqgenomics.features import KmerFeaturizer
 from uqgenomics.metrics import interval_coverage
 from uqgenomics.stream import predict_fasta
 
+from ._estimators import CLASSIFIERS, REGRESSORS, make_classifier, make_regressor
 from ._float32 import assert_float32_close
 from .conftest import TINY_CNN
-from .test_classifiers import CLASSIFIERS, make_classifier
-from .test_composition import REGRESSORS, make_regressor
 
 # Two fits compared bit for bit: deterministic by design on a CPU only (cuDNN's
 # training kernels are not), so those tests run on the CPU whatever the machine.

@@ -9,6 +9,7 @@ MAPIE's conformal wrappers.
 from ._engine._fitting import TrainingDivergedError
 from ._model_file import UnsafeModelFileError, load, save
 from ._result import ClassificationUncertainty, Draws, UncertaintyResult
+from ._version import __version__
 from .classification import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier
 from .encoding import DNAEncoder, one_hot_encode, read_fasta, read_table, reverse_complement
 from .regression import (
@@ -19,9 +20,8 @@ from .regression import (
     MCDropoutRegressor,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "ClassificationUncertainty",
     "EnsembleClassifier",
     "EpinetClassifier",

@@ -31,11 +31,14 @@ ROUTED_PREFIXES = (
     "network__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__",
 )
 
-SHARED_PARAMS_DOC = """
+NETWORK_PARAM_DOC = """
     network : str or nn.Module subclass, default='cnn'
         Trunk: ``'cnn'``, ``'deepstarr'``, ``'residualbind'``,
         ``'dream_rnn'``, ``'mlp'`` or a class. Constructor arguments are
         passed as ``network__<name>=value``.
+"""
+
+SHARED_PARAMS_DOC = """
     lr : float, default=1e-3
         Learning rate.
     max_epochs : int, default=100
@@ -109,17 +112,20 @@ def check_beta(estimator) -> None:
 
 def with_shared_params_doc(cls):
     """Class decorator: put the shared parameters where the docstring says
-    ``%(shared_params)s``."""
-    cls.__doc__ = cls.__doc__.replace("%(shared_params)s", SHARED_PARAMS_DOC.strip())
+    ``%(network_param)s`` (first, as in the signature) and
+    ``%(shared_params)s`` (after the family's own, before ``**kwargs``)."""
+    cls.__doc__ = cls.__doc__.replace("%(network_param)s", NETWORK_PARAM_DOC.strip()).replace(
+        "%(shared_params)s", SHARED_PARAMS_DOC.strip())
     return cls
 
 
 class BaseUncertaintyEstimator(BaseEstimator):
     """Shared contract: parameters, validation, training and prediction.
 
-    Subclasses implement ``fit`` and ``predict_uncertainty`` with the
+    Families implement ``_fit`` (how many networks, on what data) with the
     helpers below, and may override :meth:`_make_heads` and
-    :meth:`_make_criterion`.
+    :meth:`_make_criterion`; the task mixins (``regression/_base.py``,
+    ``classification/_base.py``) turn the networks' draws into predictions.
     """
 
     def __init__(
@@ -274,6 +280,32 @@ class BaseUncertaintyEstimator(BaseEstimator):
             )
 
     # -- fitting ---------------------------------------------------------
+    def fit(self, X, y, validation_data=None, **fit_params):
+        """Train the network(s).
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets (regression) or labels (classification, 1-D).
+        validation_data : (X_val, y_val), default=None
+            Used instead of a ``validation_fraction`` split.
+
+        Returns
+        -------
+        self
+        """
+        self._reject_fit_params(fit_params)
+        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+        self._fit(X, y, validation, rng)
+        self._set_fit_attributes(X, y)
+        return self
+
+    def _fit(self, X, y, validation, rng) -> None:
+        """Train this family's networks on checked data (``_validate_fit_data``'s
+        outputs) and set their fitted attributes."""
+        raise NotImplementedError
+
     def _validate_fit_data(self, X, y, validation_data):
         """Check parameters and training data, and split off the validation set.
 

@@ -30,26 +30,9 @@ class SingleNetworkEstimator(BaseUncertaintyEstimator):
     ``input_shape_``.
     """
 
-    def fit(self, X, y, validation_data=None, **fit_params):
-        """Train the network.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-        validation_data : (X_val, y_val), default=None
-            Used instead of a ``validation_fraction`` split.
-
-        Returns
-        -------
-        self
-        """
-        self._reject_fit_params(fit_params)
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+    def _fit(self, X, y, validation, rng) -> None:
         self.seed_ = int(rng.randint(2**31 - 1))
         self.net_ = self._fit_network(X, y, validation, self.seed_)
-        self._set_fit_attributes(X, y)
-        return self
 
     def _fitted_networks(self):
         return [self.net_.module_]
@@ -100,23 +83,7 @@ class MemberEnsemble(BaseUncertaintyEstimator):
         if self.vectorize not in ("auto", True, False):
             raise ValueError(f"vectorize must be 'auto', True or False, got {self.vectorize!r}")
 
-    def fit(self, X, y, validation_data=None, **fit_params):
-        """Train every member.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Targets (regression) or labels (classification).
-        validation_data : (X_val, y_val), default=None
-            Used instead of a ``validation_fraction`` split.
-
-        Returns
-        -------
-        self
-        """
-        self._reject_fit_params(fit_params)
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+    def _fit(self, X, y, validation, rng) -> None:
         seeds = rng.randint(2**31 - 1, size=self.n_estimators)
         rows = [
             rng.randint(len(X), size=len(X)) if self.bootstrap else slice(None)
@@ -135,8 +102,6 @@ class MemberEnsemble(BaseUncertaintyEstimator):
                 [(X[r], y[r]) for r in rows], validation, seeds, self._training_params(),
                 self._skorch_params(), vectorize)
         self.seeds_ = seeds
-        self._set_fit_attributes(X, y)
-        return self
 
     def _vectorize_mode(self):
         """True, False or 'measure' (see ``fit_members``) from ``vectorize``."""

@@ -30,6 +30,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.history import History
 
+from ._version import __version__
+
 #: Version 2: noise heads are one GaussianHead (keys ``heads.named.gaussian.*``).
 FORMAT = "uqgenomics-model/2"
 #: Modules whose classes a model file may name without being trusted; a
@@ -83,7 +85,6 @@ def save(estimator, path) -> Path:
 
 
 def _version() -> str:
-    from . import __version__
     return __version__
 
 

@@ -22,7 +22,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     n_estimators : int, default=10
     bootstrap : bool, default=False
     n_jobs : int or None, default=None
@@ -31,6 +31,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
     vectorize : {'auto', True, False}, default='auto'
         Train the members together with ``torch.func.vmap`` (see
         :class:`~uqgenomics.EnsembleRegressor`).
+    %(shared_params)s
 
     Attributes
     ----------

@@ -39,7 +39,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     index_dim : int, default=8
         Dimension of the epistemic index ``z``.
     epinet_hidden : tuple of int, default=(50,)
@@ -55,6 +55,7 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
     base : fitted classifier with ``net_``, default=None
         E.g. a fitted ``MCDropoutClassifier``: its network (copied) is the
         frozen base and only the epinet trains. Its classes must match.
+    %(shared_params)s
 
     Attributes
     ----------
@@ -122,21 +123,8 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
         check_int(self, "n_index_samples", minimum=1)
         check_int(self, "n_samples", minimum=2)
 
-    def fit(self, X, y, validation_data=None, **fit_params):
-        """Train the base (unless given or frozen-and-given) and the epinet.
-
-        Parameters
-        ----------
-        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        validation_data : (X_val, y_val), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._reject_fit_params(fit_params)
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+    def _fit(self, X, y, validation, rng) -> None:
+        """Train the base (unless given or frozen-and-given) and the epinet."""
         self.seed_ = int(rng.randint(2**31 - 1))
         self.base_net_ = None
         pretrained = None
@@ -156,8 +144,6 @@ class EpinetClassifier(UncertaintyClassifierMixin, SingleNetworkEstimator):
                                       build_network=partial(self._build_network,
                                                             pretrained=pretrained),
                                       label="the epinet")
-        self._set_fit_attributes(X, y)
-        return self
 
     def _make_criterion(self):
         return IndexedCrossEntropyLoss()

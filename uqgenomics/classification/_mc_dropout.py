@@ -21,9 +21,10 @@ class MCDropoutClassifier(MCDropoutMixin, UncertaintyClassifierMixin, SingleNetw
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     n_samples : int, default=100
         Dropout masks per prediction.
+    %(shared_params)s
 
     Attributes
     ----------

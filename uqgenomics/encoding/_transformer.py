@@ -9,7 +9,19 @@ from sklearn.utils.validation import check_is_fitted
 from ._onehot import one_hot_decode, one_hot_encode
 
 
-class DNAEncoder(TransformerMixin, BaseEstimator):
+class SequenceTransformerMixin(TransformerMixin):
+    """A transformer of DNA strings (not of 2-D numeric arrays) that must be
+    fitted first: its scikit-learn tags."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+class DNAEncoder(SequenceTransformerMixin, BaseEstimator):
     """One-hot encode DNA strings inside a scikit-learn pipeline.
 
     Parameters
@@ -91,10 +103,3 @@ class DNAEncoder(TransformerMixin, BaseEstimator):
         sequences : ndarray of shape (n_sequences,), dtype object
         """
         return np.array(one_hot_decode(X), dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..encoding._onehot import as_sequences
+from ..encoding._transformer import SequenceTransformerMixin
 
 
-class KmerFeaturizer(TransformerMixin, BaseEstimator):
+class KmerFeaturizer(SequenceTransformerMixin, BaseEstimator):
     """Normalised k-mer spectrum: the frequency of every k-mer in each sequence.
 
     Parameters
@@ -72,12 +73,6 @@ class KmerFeaturizer(TransformerMixin, BaseEstimator):
             counts = counts + _kmer_counts(reverse, self.k)
         return counts.astype(np.float64)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
 
 
 def _base_codes(X):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._engine._device import resolve_device
 from ..encoding._onehot import as_sequences
+from ..encoding._transformer import SequenceTransformerMixin
 
 POOLINGS = ("mean", "cls")
 
 
-class FrozenLMEmbedder(TransformerMixin, BaseEstimator):
+class FrozenLMEmbedder(SequenceTransformerMixin, BaseEstimator):
     """Fixed-length embeddings of DNA sequences from a pretrained language model.
 
     Loads a Hugging Face model and its tokenizer from a local folder or a
@@ -128,10 +129,3 @@ class FrozenLMEmbedder(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return np.array([f"embedding{i}" for i in range(self.n_features_out_)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.non_deterministic = False
-        return tags

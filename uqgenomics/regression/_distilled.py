@@ -102,7 +102,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     teacher : estimator, default=None
         Anything with ``predict_uncertainty``; None is
         ``EnsembleRegressor(network, n_estimators=n_teacher_members)`` with
@@ -132,6 +132,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     finetune_lr : float, default=1e-4
     prefit_teacher : bool, default=False
         Require ``teacher`` to be fitted already (an error otherwise).
+    %(shared_params)s
 
     Attributes
     ----------

@@ -21,7 +21,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     n_estimators : int, default=10
         Number of members.
     bootstrap : bool, default=False
@@ -45,6 +45,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
     beta : float, default=0.0
         β-NLL weighting of heteroscedastic members (see
         :class:`HeteroscedasticRegressor`); only with ``heteroscedastic=True``.
+    %(shared_params)s
 
     Attributes
     ----------

@@ -34,9 +34,10 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     coefficient : float, default=0.01
         λ, weight of the evidence regulariser.
+    %(shared_params)s
 
     Attributes
     ----------

@@ -26,7 +26,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     beta : float, default=0.0
         β-NLL weighting (Seitz et al. 2022): each sample's NLL is weighted
         by its detached predicted variance to the power β. 0 is plain NLL;
@@ -40,6 +40,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         dropout layers).
     n_samples : int, default=100
         Dropout masks when ``mc_dropout=True``.
+    %(shared_params)s
 
     Attributes
     ----------

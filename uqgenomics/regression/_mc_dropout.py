@@ -26,9 +26,10 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
 
     Parameters
     ----------
-    %(shared_params)s
+    %(network_param)s
     n_samples : int, default=100
         Dropout masks per prediction.
+    %(shared_params)s
 
     Attributes
     ----------
