@@ -22,7 +22,9 @@ from ._engine._parallel import parallel
 
 class SingleNetworkEstimator(BaseUncertaintyEstimator):
     """One network trained on the training data (MC dropout, heteroscedastic,
-    evidential...). Subclasses choose heads, loss and ``predict_uncertainty``.
+    evidential, distilled, epinet). Its draws are one pass (``K = 1``) or,
+    where the family samples dropout, ``n_samples`` masks; subclasses choose
+    heads, loss and how outputs become draws.
 
     Fitted attributes: ``net_`` (the skorch net; ``net_.module_`` is the
     trained network), ``seed_`` (training seed; also seeds MC dropout masks,
@@ -69,9 +71,9 @@ class MCDropoutMixin:
 
 
 class MemberEnsemble(BaseUncertaintyEstimator):
-    """Fit ``n_estimators`` members and run them; subclasses set the
-    parameters ``n_estimators``, ``bootstrap``, ``n_jobs``, ``vectorize``
-    and turn the members' outputs into predictions.
+    """Fit ``n_estimators`` members and run them: each member is a draw.
+    Subclasses have the parameters ``n_estimators``, ``bootstrap``,
+    ``n_jobs`` and ``vectorize``.
 
     Fitted attributes: ``estimators_`` (skorch nets), ``seeds_``,
     ``vectorized_``.
