@@ -140,7 +140,7 @@ def test_draws_module_matches_predict_uncertainty(fitted_regressor, sequences):
 def test_identical_ref_and_alt_give_zero_effect_and_epistemic(fitted_regressor, sequences):
     fitted = fitted_regressor
     X_test = sequences[2][:12]
-    effects = predict_variant_effects(fitted, X_test, X_test)
+    effects = predict_variant_effects(fitted, X_test, X_test, unpaired="correlated")
     # ref and alt sit at different rows of one batch: zero up to float32 rounding
     scale = float(np.abs(fitted.predict_draws(X_test).means).max())
     assert_float32_close(effects.mean, 0, scale)

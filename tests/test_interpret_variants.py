@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from uqgenomics import DistilledRegressor, EnsembleRegressor, MCDropoutRegressor
+from uqgenomics import (
+    DistilledRegressor,
+    EnsembleRegressor,
+    HeteroscedasticRegressor,
+    MCDropoutRegressor,
+)
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.interpret import (
     attribution_rmse,
@@ -108,8 +113,11 @@ def test_variant_effects_per_family(models, sequences):
     # The student predicts one epistemic std per sequence: combined as fully
     # correlated by default, as independent on request, and said so.
     a, b = student.predict_uncertainty(ref), student.predict_uncertainty(alt)
-    correlated = predict_variant_effects(student, ref, alt)
+    with pytest.warns(UserWarning, match="lower bound"):
+        correlated = predict_variant_effects(student, ref, alt)
     assert correlated.epistemic_from == "correlated heads"
+    chosen = predict_variant_effects(student, ref, alt, unpaired="correlated")  # no warning
+    np.testing.assert_array_equal(chosen.epistemic, correlated.epistemic)
     assert_float32_close(correlated.mean, b.mean - a.mean, np.abs(a.mean).max())
     assert_float32_close(correlated.epistemic, np.abs(b.epistemic - a.epistemic),
                          a.epistemic.max())
@@ -123,6 +131,28 @@ def test_variant_effects_per_family(models, sequences):
     same = predict_variant_effects(ensemble, ref, ref)
     assert_float32_close(same.mean, 0, scale)
     assert_float32_close(same.epistemic, 0, scale)
+
+
+def test_every_family_with_draws_gets_paired_effects(sequences):
+    """A heteroscedastic network with MC dropout has paired draws (the masks):
+    its effects are taken mask by mask, and its noise adds as two measurements."""
+    X, y, X_test, _ = sequences
+    model = HeteroscedasticRegressor(mc_dropout=True, n_samples=30,
+                                     **dict(TINY_CNN, network__dropout=0.3)).fit(X, y)
+    ref, alt = X_test[:10], X_test[10:20]
+    effects = predict_variant_effects(model, ref, alt)
+    assert effects.epistemic_from == "paired draws"
+    draws = model.predict_draws(np.concatenate([one_hot_encode(list(ref)),
+                                                one_hot_encode(list(alt))]))
+    differences = draws.means[:, 10:] - draws.means[:, :10]
+    scale = np.abs(draws.means).max()
+    assert_float32_close(effects.mean, differences.mean(0), scale)
+    assert_float32_close(effects.epistemic, differences.std(0), scale)
+    noise = draws.variances.mean(0)
+    assert_float32_close(effects.aleatoric, np.sqrt(noise[:10] + noise[10:]), noise.max())
+    # paired differences are tighter than independent draws would be
+    a, b = model.predict_uncertainty(ref), model.predict_uncertainty(alt)
+    assert np.median(effects.epistemic / np.hypot(a.epistemic, b.epistemic)) < 1
 
 
 def test_ism_matches_single_variant_calls_in_one_pass_per_sequence(models, sequences):
