@@ -16,8 +16,15 @@ import torch
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
-from uqgenomics import ClassificationUncertainty, Draws, UncertaintyResult, one_hot_encode
+from uqgenomics import (
+    ClassificationUncertainty,
+    Draws,
+    UncertaintyResult,
+    one_hot_encode,
+    reverse_complement,
+)
 from uqgenomics._base import BaseUncertaintyEstimator
+from uqgenomics.encoding import reverse_complement_groups
 from uqgenomics.variants import predict_variant_effects
 
 from ._estimators import CLASSES, ESTIMATORS, make
@@ -237,3 +244,30 @@ def test_signature_has_the_base_parameters_documented_in_order(cls):
     assert not {p.name for p in own} & {p.name for p in base}
     expected = [p.name if p.kind is not p.VAR_KEYWORD else "**kwargs" for p in params]
     assert _documented_parameters(cls) == expected
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_groups_stay_on_one_side_of_the_validation_split(name, sequences):
+    X, y, _, _ = sequences
+    estimator = make(name, **dict(PARAMS, max_epochs=1, validation_fraction=0.25))
+    targets = _targets(estimator, y)
+    # each sequence beside its reverse complement, as in WTC11
+    both = np.concatenate([X[:60], reverse_complement(list(X[:60]))])
+    labels = np.concatenate([targets[:60], targets[:60]])
+    groups = reverse_complement_groups(both)
+    assert len(np.unique(groups)) == 60
+    # the split itself (the student splits its teacher-made targets the same way)
+    split = estimator if "distilled" not in name else make("regressor:ensemble", **PARAMS)
+    train, _, (X_val, _), _ = clone(split).set_params(validation_fraction=0.25) \
+        ._validate_fit_data(both, labels, None, groups)
+    held_out = {row.tobytes() for row in X_val}
+    trained = {row.tobytes() for row in train}
+    assert len(X_val) == 30 and not held_out & trained
+    assert not {r.tobytes() for r in reverse_complement(X_val)} & trained
+    estimator.fit(both, labels, groups=groups)  # every fit takes them
+    with pytest.raises(ValueError, match=r"groups must have shape \(120,\)"):
+        clone(estimator).fit(both, labels, groups=groups[:-1])
+    with pytest.raises(ValueError, match="validation_data was given too"):
+        clone(estimator).fit(both, labels, groups=groups, validation_data=(both, labels))
+    with pytest.raises(ValueError, match="makes none"):
+        clone(estimator).set_params(validation_fraction=None).fit(both, labels, groups=groups)

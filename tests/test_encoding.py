@@ -133,3 +133,13 @@ def test_dna_encoder_transformer_learns_length():
     assert list(enc.inverse_transform(out)) == ["CGTACG"]
     assert clone(enc).get_params() == enc.get_params()
     assert make_pipeline(DNAEncoder()).fit_transform(["AC", "GT"]).shape == (2, 2, 4)
+
+
+def test_reverse_complement_groups():
+    from uqgenomics.encoding import reverse_complement_groups
+    sequences = ["AACG", "CGTT", "ACGT", "aacg", "GGGA", "TCCC", "TTTT"]
+    np.testing.assert_array_equal(reverse_complement_groups(sequences), [0, 0, 1, 0, 2, 2, 3])
+    onehot = one_hot_encode(sequences)
+    np.testing.assert_array_equal(reverse_complement_groups(onehot), [0, 0, 1, 0, 2, 2, 3])
+    with pytest.raises(ValueError, match=r"\(n, length, 4\)"):
+        reverse_complement_groups(np.zeros((3, 4)))

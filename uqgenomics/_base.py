@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -248,7 +248,8 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 f"compile=True is not available for {type(self).__name__}: its predictions "
                 "sample dropout masks or epinet indices, which run eagerly; use compile=False")
 
-    def _reject_fit_params(self, fit_params: dict, accepted: str = "X, y, validation_data"):
+    def _reject_fit_params(self, fit_params: dict,
+                           accepted: str = "X, y, validation_data, groups"):
         """TypeError naming this estimator's ``fit`` for keyword arguments it lacks."""
         if fit_params:
             raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) "
@@ -280,7 +281,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
             )
 
     # -- fitting ---------------------------------------------------------
-    def fit(self, X, y, validation_data=None, **fit_params):
+    def fit(self, X, y, validation_data=None, groups=None, **fit_params):
         """Train the network(s).
 
         Parameters
@@ -290,13 +291,18 @@ class BaseUncertaintyEstimator(BaseEstimator):
             Targets (regression) or labels (classification, 1-D).
         validation_data : (X_val, y_val), default=None
             Used instead of a ``validation_fraction`` split.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels: the ``validation_fraction`` split keeps each group
+            on one side (e.g.
+            :func:`~uqgenomics.encoding.reverse_complement_groups`, so that a
+            sequence and its reverse complement are not split apart).
 
         Returns
         -------
         self
         """
         self._reject_fit_params(fit_params)
-        X, y, validation, rng = self._validate_fit_data(X, y, validation_data)
+        X, y, validation, rng = self._validate_fit_data(X, y, validation_data, groups)
         self._fit(X, y, validation, rng)
         self._set_fit_attributes(X, y)
         return self
@@ -306,7 +312,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         outputs) and set their fitted attributes."""
         raise NotImplementedError
 
-    def _validate_fit_data(self, X, y, validation_data):
+    def _validate_fit_data(self, X, y, validation_data, groups=None):
         """Check parameters and training data, and split off the validation set.
 
         Returns
@@ -316,6 +322,9 @@ class BaseUncertaintyEstimator(BaseEstimator):
         validation : (X_val, y_val) or None
         rng : numpy RandomState
             Seeded from ``random_state``, already used for the split.
+
+        ``groups`` (n_samples,) keeps each group on one side of the
+        ``validation_fraction`` split.
         """
         self._check_params()
         X = check_X(self, X, reset=True)
@@ -324,6 +333,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
                              f"got n_samples={len(X)}")
         self._check_network(X, y)
+        groups = self._check_groups(groups, len(X), validation_data)
         rng = check_random_state(self.random_state)
         if validation_data is not None:
             X_val, y_val = validation_data
@@ -338,10 +348,17 @@ class BaseUncertaintyEstimator(BaseEstimator):
             return X, y, (X_val, y_val), rng
         if not self.validation_fraction:
             return X, y, None, rng
-        X, X_val, y, y_val = train_test_split(
-            X, y, test_size=self.validation_fraction, random_state=rng.randint(2**31 - 1),
-            stratify=self._stratify(y),
-        )
+        seed = rng.randint(2**31 - 1)
+        if groups is None:
+            X, X_val, y, y_val = train_test_split(
+                X, y, test_size=self.validation_fraction, random_state=seed,
+                stratify=self._stratify(y),
+            )
+        else:
+            splitter = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction,
+                                         random_state=seed)
+            train, held_out = next(splitter.split(X, y, groups))
+            X, X_val, y, y_val = X[train], X[held_out], y[train], y[held_out]
         if len(X) < 2:
             raise ValueError(
                 f"{type(self).__name__} has {len(X)} training sample(s) left after holding "
@@ -350,6 +367,26 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 "validation_data=(X_val, y_val)"
             )
         return X, y, (X_val, y_val), rng
+
+    def _check_groups(self, groups, n_samples: int, validation_data) -> np.ndarray | None:
+        """``groups`` as an array of ``n_samples`` labels, or None; refused where no
+        split would use them."""
+        if groups is None:
+            return None
+        if validation_data is not None:
+            raise ValueError("groups= shapes the validation_fraction split, but validation_data "
+                             "was given too: pass one of them")
+        if not self.validation_fraction:
+            raise ValueError("groups= shapes the validation split, but validation_fraction="
+                             f"{self.validation_fraction!r} makes none: set a fraction, or "
+                             "leave groups out")
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(f"groups must have shape ({n_samples},), one label per sample; got "
+                             f"{groups.shape}")
+        if len(np.unique(groups)) < 2:
+            raise ValueError("groups has a single group: the validation split needs at least 2")
+        return groups
 
     def _encode_targets(self, y, X, fit: bool) -> np.ndarray:
         """Targets as the network trains on them; regression: float32 ``(n, n_tasks)``.

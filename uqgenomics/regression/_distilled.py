@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -241,7 +242,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         return DistillationLoss(self.lambda_, self.gamma, self._n_parts)
 
     # -- fitting ---------------------------------------------------------
-    def fit(self, X, y, y_replicates=None, validation_data=None, **fit_params):
+    def fit(self, X, y, y_replicates=None, validation_data=None, groups=None, **fit_params):
         """Fit the teacher if needed, then distil it into the student.
 
         Parameters
@@ -259,12 +260,16 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             ``(X_val, y_val)``, or ``(X_val, y_val, y_replicates_val)`` with
             ``aleatoric='replicates'``; replaces the ``validation_fraction``
             split for the teacher (when fitted here) and the student.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels kept on one side of the ``validation_fraction``
+            split, for the teacher (when fitted here) and the student (e.g.
+            :func:`~uqgenomics.encoding.reverse_complement_groups`).
 
         Returns
         -------
         self
         """
-        self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data")
+        self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data, groups")
         self._check_params()
         X_checked = check_X(self, X, reset=True)
         y = check_targets(self, y, X_checked)
@@ -272,9 +277,11 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         # the student's network, checked before the teacher trains
         n_targets = self._n_parts * (1 if single_task else y.shape[1])
         self._check_network(X_checked[:1], np.zeros((1, n_targets), dtype=np.float32))
-        self.teacher_ = self._fitted_teacher(X, y, validation_data)
+        groups = self._check_groups(groups, len(X_checked), validation_data)
+        self.teacher_ = self._fitted_teacher(X, y, validation_data, groups)
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
-        X, train_targets, self.n_dropped_ = self._training_targets(X, y_replicates, targets)
+        X, train_targets, kept = self._training_targets(X, y_replicates, targets)
+        self.n_dropped_ = len(X_checked) - len(kept)
         if self.n_dropped_:
             warnings.warn(f"dropped {self.n_dropped_} of {self.n_dropped_ + len(train_targets)} "
                           "training rows with fewer than 2 valid replicates", UserWarning,
@@ -285,8 +292,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             X_val, val_targets, _ = self._training_targets(
                 X_val, replicates_val[0] if replicates_val else None, targets)
             validation = (X_val, val_targets)
-        X, train_targets, validation, rng = self._validate_fit_data(X, train_targets,
-                                                                    validation)
+        X, train_targets, validation, rng = self._validate_fit_data(
+            X, train_targets, validation, None if groups is None else groups[kept])
         targets.standardize = self._standardize  # augmented batches: the same units
         self.seed_ = int(rng.randint(2**31 - 1))
         iterator_params = {"augment": self.augment, "labeller": targets,
@@ -333,7 +340,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise TypeError(f"teacher must have predict_uncertainty, got "
                             f"{type(self.teacher).__name__}")
 
-    def _fitted_teacher(self, X, y, validation_data):
+    def _fitted_teacher(self, X, y, validation_data, groups):
         teacher = self.teacher
         if teacher is None:
             teacher = EnsembleRegressor(self.network, n_estimators=self.n_teacher_members,
@@ -348,26 +355,34 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             if self.prefit_teacher:
                 raise ValueError("prefit_teacher=True but the teacher is not fitted") from None
         teacher = clone(teacher)
+        fit_params = {}
+        if validation_data is not None:
+            fit_params["validation_data"] = tuple(validation_data[:2])
+        if groups is not None:
+            if "groups" not in inspect.signature(teacher.fit).parameters:
+                raise TypeError(f"groups= would split the teacher's validation data too, but "
+                                f"{type(teacher).__name__}.fit takes no groups: fit the teacher "
+                                "yourself and pass it fitted")
+            fit_params["groups"] = groups
         try:
-            if validation_data is not None:
-                return teacher.fit(X, y, validation_data=tuple(validation_data[:2]))
-            return teacher.fit(X, y)
+            return teacher.fit(X, y, **fit_params)
         except TrainingDivergedError as error:
             raise TrainingDivergedError(f"the teacher's training diverged: {error}") from error
 
     def _training_targets(self, X, y_replicates, targets):
         """Rows kept (as given: a DataFrame keeps its columns), the student's
-        targets on them in ``y`` units, and the number dropped."""
+        targets on them in ``y`` units, and the indices of the kept rows."""
         values = targets(X)
         if self.aleatoric != "replicates":
-            return X, values, 0
+            return X, values, np.arange(len(values))
         if y_replicates is None:
             raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
                              "in validation_data)")
         n_tasks = values.shape[1] // 3
         std, keep = _replicate_std(y_replicates, len(values), n_tasks)
         values[:, 2 * n_tasks:] = targets.encode(std)
-        return _safe_indexing(X, np.flatnonzero(keep)), values[keep], int((~keep).sum())
+        kept = np.flatnonzero(keep)
+        return _safe_indexing(X, kept), values[keep], kept
 
     # -- prediction ------------------------------------------------------
     def _decode(self, outputs):
