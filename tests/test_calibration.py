@@ -1,0 +1,134 @@
+"""Recalibration of regressors: the maps, the draws they keep, coverage on held-out data."""
+
+import numpy as np
+import pytest
+from mapie.conformity_scores import StdConformityScore
+from mapie.regression import SplitConformalRegressor
+from scipy.stats import norm
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from uqgenomics import EnsembleRegressor
+from uqgenomics.calibration import AffineScaling, IsotonicCDF, RecalibratedRegressor, StdScaling
+from uqgenomics.datasets import make_regulatory_sequences
+
+from .conftest import TINY_CNN
+
+
+def _coverage(residuals, low, high):
+    return float(np.mean((residuals >= low) & (residuals <= high)))
+
+
+def test_the_three_maps_recover_what_the_residuals_were_drawn_with():
+    rng = np.random.default_rng(0)
+    std = rng.uniform(0.2, 2.0, size=20_000)
+    scaled = StdScaling().fit(2.0 * std * rng.standard_normal(std.size), std)
+    assert scaled.scale_ == pytest.approx(2.0, rel=0.02)  # sd of the estimate: 0.5 %
+    floored = AffineScaling().fit((std + 0.5) * rng.standard_normal(std.size), std)
+    assert floored.slope_ == pytest.approx(1.0, abs=0.05)
+    assert floored.offset_ == pytest.approx(0.5, abs=0.05)
+    # heavy tails: the Gaussian 95 % interval of a t(3) variable covers too much
+    # in the middle and too little in the tails; the isotonic map's does not
+    residuals = std * rng.standard_t(3, size=std.size)
+    isotonic = IsotonicCDF().fit(residuals, std)
+    fresh = std * rng.standard_t(3, size=std.size)
+    for level in (0.5, 0.9, 0.95):
+        low, high = isotonic.interval(std, level)
+        assert _coverage(fresh, low, high) == pytest.approx(level, abs=0.01)
+    low, high = StdScaling().fit(residuals, std).interval(std, 0.5)
+    assert _coverage(fresh, low, high) > 0.6  # what the isotonic map corrects
+
+
+@pytest.fixture(scope="module")
+def split():
+    X, y = make_regulatory_sequences(1400, length=40, noise=0.5, random_state=3)
+    return (X[:600], y[:600]), (X[600:1000], y[600:1000]), (X[1000:], y[1000:])
+
+
+@pytest.fixture(scope="module")
+def ensemble(split):
+    (X, y), _, _ = split
+    params = dict(TINY_CNN, max_epochs=15, lr=5e-3)
+    return EnsembleRegressor(n_estimators=3, heteroscedastic=True, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["std", "affine", "isotonic", "auto"])
+def test_recalibrated_intervals_cover_held_out_data(ensemble, split, method):
+    _, (X_cal, y_cal), (X_test, y_test) = split
+    calibrated = RecalibratedRegressor(ensemble, method=method).fit(X_cal, y_cal)
+    assert calibrated.method_ in ("std", "affine", "isotonic")
+    if method == "auto":
+        assert set(calibrated.cv_scores_) == {"std", "affine", "isotonic"}
+        assert calibrated.method_ == min(calibrated.cv_scores_, key=calibrated.cv_scores_.get)
+    low, high = calibrated.predict_interval(X_test, confidence_level=0.9)
+    coverage = np.mean((y_test >= low) & (y_test <= high))
+    # 400 calibration and 400 test points: 3 standard deviations of their sum
+    sd = np.sqrt(0.9 * 0.1 * (1 / 400 + 1 / 400))
+    assert abs(coverage - 0.9) < 3 * sd + 0.01
+
+
+def test_recalibration_keeps_the_mean_the_draws_and_the_split(ensemble, split):
+    _, (X_cal, y_cal), (X_test, _) = split
+    calibrated = RecalibratedRegressor(ensemble, method="affine").fit(X_cal, y_cal)
+    before, after = ensemble.predict_uncertainty(X_test), calibrated.predict_uncertainty(X_test)
+    np.testing.assert_allclose(after.mean, before.mean, rtol=1e-12)
+    expected = calibrated.calibrators_[0].total(before.total)
+    np.testing.assert_allclose(after.total, expected, rtol=1e-10)
+    # epistemic and aleatoric keep their ratio
+    np.testing.assert_allclose(after.epistemic * before.aleatoric,
+                               after.aleatoric * before.epistemic, rtol=1e-10)
+    draws = calibrated.predict_draws(X_test)
+    assert draws.means.shape == (3, len(X_test))
+    summary = draws.summarize()
+    np.testing.assert_array_equal(summary.total, after.total)
+    mean, std = calibrated.predict(X_test, return_std=True)
+    np.testing.assert_array_equal(std, after.total)
+
+
+def test_mapie_composes_with_the_recalibrated_model(ensemble, split):
+    _, (X_cal, y_cal), (X_test, y_test) = split
+    calibrated = RecalibratedRegressor(ensemble, method="std").fit(X_cal[:200], y_cal[:200])
+    mapie = SplitConformalRegressor(calibrated, confidence_level=0.9, prefit=True,
+                                    conformity_score=StdConformityScore())
+    mapie.conformalize(np.asarray(X_cal[200:]), y_cal[200:])
+    _, intervals = mapie.predict_interval(np.asarray(X_test))
+    assert intervals.shape == (len(X_test), 2, 1)
+
+
+def test_multi_task_models_get_one_map_per_task(split):
+    (X, y), (X_cal, y_cal), (X_test, _) = split
+    Y = np.column_stack([y, 3 * y])
+    model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, Y)
+    calibrated = RecalibratedRegressor(model, method="std").fit(X_cal, np.column_stack(
+        [y_cal, 3 * y_cal]))
+    assert len(calibrated.calibrators_) == 2
+    low, high = calibrated.predict_interval(X_test)
+    assert low.shape == high.shape == (len(X_test), 2)
+    assert calibrated.predict_uncertainty(X_test).total.shape == (len(X_test), 2)
+
+
+def test_mistakes_are_named(ensemble, split):
+    _, (X_cal, y_cal), _ = split
+    with pytest.raises(NotFittedError, match="fit EnsembleRegressor on the training data"):
+        RecalibratedRegressor(clone(ensemble)).fit(X_cal, y_cal)
+    with pytest.raises(TypeError, match="predict_draws"):
+        RecalibratedRegressor(object()).fit(X_cal, y_cal)
+    with pytest.raises(ValueError, match="method must be"):
+        RecalibratedRegressor(ensemble, method="platt").fit(X_cal, y_cal)
+    with pytest.raises(ValueError, match=r"of shape \(400,\)"):
+        RecalibratedRegressor(ensemble).fit(X_cal, y_cal[:-1, None])
+    with pytest.raises(ValueError, match="too few"):
+        RecalibratedRegressor(ensemble, cv=5).fit(X_cal[:6], y_cal[:6])
+    with pytest.raises(NotFittedError):
+        RecalibratedRegressor(ensemble).predict(X_cal)
+    with pytest.raises(ValueError, match="confidence_level"):
+        RecalibratedRegressor(ensemble, method="std").fit(X_cal, y_cal).predict_interval(
+            X_cal, confidence_level=95)
+
+
+def test_gaussian_interval_offsets():
+    std = np.array([1.0, 2.0])
+    low, high = StdScaling().fit(np.array([1.0, -1.0, 2.0, -2.0]), np.array([1, 1, 2, 2.0])) \
+        .interval(std, 0.95)
+    np.testing.assert_allclose(high, norm.ppf(0.975) * std)
+    np.testing.assert_allclose(low, -high)
