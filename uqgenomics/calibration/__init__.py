@@ -3,9 +3,13 @@
 :class:`RecalibratedRegressor` maps a regressor's predictive std to a
 calibrated one (one factor, factor and floor, or an isotonic map of the
 predicted CDF), keeping its draws, ``predict(X, return_std)`` and
-``predict_uncertainty``.
+``predict_uncertainty``; :class:`TemperatureScaledClassifier` divides
+every draw's logits of a classifier by one temperature, keeping the
+entropy decomposition.
 """
 
 from ._recalibration import AffineScaling, IsotonicCDF, RecalibratedRegressor, StdScaling
+from ._temperature import TemperatureScaledClassifier
 
-__all__ = ["AffineScaling", "IsotonicCDF", "RecalibratedRegressor", "StdScaling"]
+__all__ = ["AffineScaling", "IsotonicCDF", "RecalibratedRegressor", "StdScaling",
+           "TemperatureScaledClassifier"]

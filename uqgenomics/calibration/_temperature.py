@@ -1,0 +1,135 @@
+"""Temperature scaling of a fitted classifier that keeps its entropy decomposition."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from .._result import ClassificationUncertainty, entropy_decomposition
+
+#: Temperatures searched, as a bracket of log T.
+LOG_T_BOUNDS = (np.log(0.02), np.log(50.0))
+_TINY = np.finfo(np.float64).tiny
+
+
+class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
+    """A fitted classifier whose draws are temperature-scaled on held-out data.
+
+    Every draw's logits (member, dropout mask, epinet index) are divided by
+    one temperature ``T`` (Guo et al. 2017), fitted by minimising the
+    negative log-likelihood of the mean probabilities on calibration data
+    the model was not trained on. ``T > 1`` softens an overconfident model.
+    Scaling each draw, not the averaged probabilities, keeps the draws, so
+    ``predict_uncertainty`` still splits the entropy into expected entropy
+    (aleatoric) and mutual information (epistemic). scikit-learn's
+    ``CalibratedClassifierCV(method='temperature')`` scales the averaged
+    output instead, which loses that split.
+
+    Parameters
+    ----------
+    estimator : fitted uqgenomics classifier
+        Anything with ``predict_draws`` and ``classes_``; not refitted.
+
+    Attributes
+    ----------
+    temperature_ : float
+    classes_ : ndarray of shape (n_classes,)
+    nll_before_, nll_after_ : float
+        Calibration NLL (nats) of the mean probabilities at ``T = 1`` and at
+        ``temperature_``.
+    """
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        """Fit the temperature on calibration data.
+
+        Parameters
+        ----------
+        X : the estimator's input
+        y : array-like of shape (n_samples,)
+            Labels among the estimator's ``classes_``.
+
+        Returns
+        -------
+        self
+        """
+        if self.estimator is None or not hasattr(self.estimator, "predict_draws") \
+                or not hasattr(type(self.estimator), "predict_proba"):
+            raise TypeError("estimator must be a fitted uqgenomics classifier (with "
+                            f"predict_draws); got {type(self.estimator).__name__}")
+        check_is_fitted(self.estimator, msg=(
+            "TemperatureScaledClassifier calibrates a fitted model on held-out data; fit "
+            f"{type(self.estimator).__name__} on the training data first"))
+        classes = self.estimator.classes_
+        y = column_or_1d(y, warn=True)
+        index = np.searchsorted(classes, y)
+        known = (index < len(classes)) & (classes[np.minimum(index, len(classes) - 1)] == y)
+        if not known.all():
+            raise ValueError(f"labels {np.unique(y[~known]).tolist()} are not among the "
+                             f"classes the model was fitted on, {classes.tolist()}")
+        log_draws = _log(self.estimator.predict_draws(X))
+        rows = np.arange(len(y))
+
+        def nll(log_t):
+            proba = _scaled(log_draws, np.exp(log_t)).mean(axis=0)
+            return -np.mean(np.log(np.maximum(proba[rows, index], _TINY)))
+
+        best = minimize_scalar(nll, bounds=LOG_T_BOUNDS, method="bounded",
+                               options={"xatol": 1e-6})
+        self.temperature_ = float(np.exp(best.x))
+        self.nll_before_, self.nll_after_ = float(nll(0.0)), float(best.fun)
+        if np.isclose(best.x, LOG_T_BOUNDS, atol=1e-3).any():
+            raise ValueError(f"the temperature reached the end of its range "
+                             f"({self.temperature_:.3g}); the calibration data do not "
+                             "constrain it: use more of them, or check their labels")
+        self.classes_ = classes
+        return self
+
+    def predict_draws(self, X) -> np.ndarray:
+        """The estimator's draws with every draw's logits divided by ``temperature_``.
+
+        Returns
+        -------
+        proba : ndarray of shape (K, n_samples, n_classes), float64
+        """
+        check_is_fitted(self)
+        return _scaled(_log(self.estimator.predict_draws(X)), self.temperature_)
+
+    def predict_proba(self, X):
+        """Mean scaled class probabilities, ``(n_samples, n_classes)``."""
+        return self.predict_draws(X).mean(axis=0)
+
+    def predict(self, X):
+        """Most probable class (the temperature can change it only through
+        averaging over draws)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def predict_uncertainty(self, X, normalize=False):
+        """Scaled probabilities and their entropy decomposition (see the
+        estimator's ``predict_uncertainty``)."""
+        draws = self.predict_draws(X)
+        total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
+        return ClassificationUncertainty(draws.mean(axis=0), total, aleatoric, epistemic)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "temperature_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.estimator is not None:
+            tags.input_tags = self.estimator.__sklearn_tags__().input_tags
+        return tags
+
+
+def _log(proba: np.ndarray) -> np.ndarray:
+    """Log-probabilities: the logits up to a constant per draw and row."""
+    return np.log(np.maximum(np.asarray(proba, dtype=np.float64), _TINY))
+
+
+def _scaled(log_proba: np.ndarray, temperature: float) -> np.ndarray:
+    return np.exp(log_softmax(log_proba / temperature, axis=-1))
