@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from uqgenomics import UncertaintyResult  # noqa: E402
 from uqgenomics.plotting import (  # noqa: E402
     plot_calibration_curve,
+    plot_coverage_by_uncertainty,
     plot_coverage_width,
     plot_error_vs_uncertainty,
     plot_reliability_diagram,
@@ -80,3 +81,18 @@ def test_multi_task_result_is_refused(regression):
     two = UncertaintyResult(np.zeros((5, 2)), np.ones((5, 2)), np.zeros((5, 2)))
     with pytest.raises(ValueError, match="one task"):
         plot_calibration_curve(y[:5], two)
+
+
+def test_coverage_by_uncertainty_plot(regression, tmp_path):
+    y, results = regression
+    intervals = {name: (r.mean - 1.645 * r.total, r.mean + 1.645 * r.total)
+                 for name, r in results.items()}
+    ax = plot_coverage_by_uncertainty(y, intervals, results["calibrated"].total, level=0.9,
+                                      n_bins=4)
+    _render(ax, tmp_path / "coverage_by_bin.png")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"calibrated", "over-confident", "nominal 90%"}
+    calibrated = lines["calibrated"].get_ydata()
+    assert len(calibrated) == 4 and np.all(np.abs(calibrated - 0.9) < 0.1)
+    assert np.all(lines["over-confident"].get_ydata() < 0.6)
+    assert "most certain" in ax.get_xlabel()

@@ -1,7 +1,10 @@
 """Metrics for predictions with uncertainty: regression, classification, OOD.
 
 Arrays in, floats or tables out; the formula of each metric is in its
-docstring. Regression metrics take one task at a time;
+docstring. Regression metrics take one task at a time; the diagnostics
+(coverage by uncertainty bin and by group, worst-slab coverage,
+sparsification error, AURC, quantile calibration error) show where
+intervals fail and whether the uncertainty ranks the errors;
 :func:`uncertainty_report` runs them all on a ``predict_uncertainty``
 result, one row per task.
 """
@@ -13,6 +16,15 @@ from ._classification import (
     entropy_decomposition,
     expected_calibration_error,
     reliability_bins,
+)
+from ._diagnostics import (
+    aurc,
+    coverage_by_group,
+    coverage_by_uncertainty,
+    quantile_calibration_error,
+    sparsification_curve,
+    sparsification_error,
+    worst_slab_coverage,
 )
 from ._ood import fpr_at_95_tpr, ood_aupr, ood_auroc
 from ._regression import (
@@ -32,10 +44,13 @@ from ._regression import (
 from ._report import uncertainty_report
 
 __all__ = [
+    "aurc",
     "brier_score",
     "calibration_curve",
     "calibration_mse",
     "classification_nll",
+    "coverage_by_group",
+    "coverage_by_uncertainty",
     "crps_gaussian",
     "entropy_decomposition",
     "expected_calibration_error",
@@ -49,9 +64,13 @@ __all__ = [
     "ood_aupr",
     "ood_auroc",
     "pearson_r",
+    "quantile_calibration_error",
     "reliability_bins",
+    "sparsification_curve",
+    "sparsification_error",
     "spearman_r",
     "stratified_performance",
     "uncertainty_error_correlation",
     "uncertainty_report",
+    "worst_slab_coverage",
 ]

@@ -1,4 +1,4 @@
-"""Reliability diagrams and the coverage-versus-width trade-off."""
+"""Reliability diagrams, coverage by uncertainty and the coverage-versus-width trade-off."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 
 from ..metrics import (
     calibration_curve,
+    coverage_by_uncertainty,
     expected_calibration_error,
     interval_coverage,
     interval_width,
@@ -104,5 +105,40 @@ def plot_coverage_width(y_true, results, levels=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 
     ax.set(xlabel="mean interval width", ylabel="observed coverage",
            ylim=(0, 1.02))
     ax.set_yticks(np.round(levels, 2), minor=True)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_coverage_by_uncertainty(y_true, intervals, uncertainty, level: float, n_bins: int = 5,
+                                 ax=None):
+    """Observed coverage per bin of the uncertainty, against the nominal level.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    intervals : (lower, upper) or dict of str to (lower, upper)
+        Each an array of shape (n_samples,), e.g. from
+        ``RecalibratedRegressor.predict_interval`` or MAPIE.
+    uncertainty : array-like of shape (n_samples,)
+        What to bin by (e.g. the model's total std, units of ``y``).
+    level : float
+        The intervals' nominal coverage, drawn as the reference line.
+    n_bins : int, default=5
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Bins of equal size from the most certain (left) to the least.
+    """
+    ax = get_axes(ax)
+    named = dict(intervals) if isinstance(intervals, dict) else {"model": intervals}
+    for name, (lower, upper) in named.items():
+        table = coverage_by_uncertainty(y_true, lower, upper, uncertainty, n_bins)
+        ax.plot(table["bin"] + 1, table["coverage"], marker="o", label=name)
+    ax.axhline(level, color="grey", linestyle="--", linewidth=1,
+               label=f"nominal {level:.0%}")
+    ax.set(xlabel=f"uncertainty bin (1 = most certain {100 // n_bins} %)",
+           ylabel="observed coverage", ylim=(0, 1.02), xticks=range(1, n_bins + 1))
     ax.legend(fontsize="small")
     return ax
