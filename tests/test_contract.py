@@ -20,11 +20,14 @@ from uqgenomics import (
     ClassificationUncertainty,
     Draws,
     UncertaintyResult,
+    load,
     one_hot_encode,
     reverse_complement,
+    save,
 )
 from uqgenomics._base import BaseUncertaintyEstimator
 from uqgenomics.encoding import reverse_complement_groups
+from uqgenomics.metrics import ood_auroc
 from uqgenomics.variants import predict_variant_effects
 
 from ._estimators import CLASSES, ESTIMATORS, make
@@ -271,3 +274,17 @@ def test_groups_stay_on_one_side_of_the_validation_split(name, sequences):
         clone(estimator).fit(both, labels, groups=groups, validation_data=(both, labels))
     with pytest.raises(ValueError, match="makes none"):
         clone(estimator).set_params(validation_fraction=None).fit(both, labels, groups=groups)
+
+
+def test_ood_score_flags_inputs_unlike_the_training_data(fitted, sequences, tmp_path):
+    X_test = sequences[2]
+    rng = np.random.default_rng(0)
+    gc_rich = ["".join(rng.choice(list("GC"), 40)) for _ in range(40)]
+    inside, outside = fitted.ood_score(X_test), fitted.ood_score(gc_rich)
+    assert inside.shape == (len(X_test),) and inside.dtype == np.float64
+    assert np.isfinite(inside).all() and np.isfinite(outside).all()
+    assert ood_auroc(inside, outside) > 0.9
+    # the density is part of the fitted model: pickled and saved with it
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).ood_score(X_test), inside)
+    restored = load(save(fitted, tmp_path / "model.safetensors"))
+    np.testing.assert_array_equal(restored.ood_score(X_test), inside)

@@ -13,7 +13,7 @@ LAYERS = {
     "_version": 0, "encoding": 0, "datasets": 0,
     "networks": 1, "losses": 1,
     "_engine": 2,
-    "_base": 3, "_families": 3, "_result": 3, "_validation": 3, "_model_file": 3,
+    "_base": 3, "_density": 3, "_families": 3, "_result": 3, "_validation": 3, "_model_file": 3,
     "regression._base": 3, "classification._base": 3,
     "regression": 4, "classification": 4, "features": 4, "augment": 4,
     "metrics": 5, "plotting": 5, "interpret": 5, "variants": 5, "stream": 5,

@@ -19,6 +19,7 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._density import fit_feature_density, negative_log_density
 from ._engine._device import check_precision, resolve_device
 from ._engine._fitting import fit_network, make_net
 from ._engine._inference import forward_in_batches
@@ -458,10 +459,62 @@ class BaseUncertaintyEstimator(BaseEstimator):
                             self._training_params(), self._skorch_params())
 
     def _set_fit_attributes(self, X, y) -> None:
-        """Record the fitted input shape and number of tasks (call last in fit)."""
+        """Record the fitted input shape and number of tasks, and fit the
+        feature density of :meth:`ood_score` to the training inputs (call last
+        in fit)."""
+        self._fit_feature_density(X, y)
         self.__dict__.pop("_compiled", None)  # compiled copies of earlier networks
         self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
         self.input_shape_ = X.shape[1:]
+
+    # -- out-of-distribution score ----------------------------------------
+    #: Fitted arrays of the feature density, one entry per network.
+    _DENSITY_ATTRIBUTES = {"means": "ood_means_", "log_weights": "ood_log_weights_",
+                           "covariance_cholesky": "ood_covariance_cholesky_",
+                           "log_det": "ood_log_det_"}
+
+    def _density_labels(self, y):
+        """Class indices to fit one density component per class; None: one component."""
+        return None
+
+    def _trunk_features(self, module, X) -> np.ndarray:
+        """Trunk features ``(n_samples, n_features)`` of checked inputs, float32."""
+        return forward_in_batches(module.trunk, X, self.batch_size, precision=self.precision)
+
+    def _fit_feature_density(self, X, y) -> None:
+        labels = self._density_labels(y)
+        densities = [fit_feature_density(self._trunk_features(module, X), labels)
+                     for module in self._fitted_networks()]
+        for key, attribute in self._DENSITY_ATTRIBUTES.items():
+            setattr(self, attribute, np.stack([density[key] for density in densities]))
+
+    def ood_score(self, X) -> np.ndarray:
+        """How unlike the training data each input is, in the network's feature space.
+
+        The negative log density of the trunk's features under Gaussians
+        fitted to the training inputs' features when the model was fitted
+        (one per class sharing a covariance for a classifier, one for a
+        regressor; DDU, Mukhoti et al. 2023), averaged over an ensemble's
+        members. It flags inputs the predictive entropy can miss: a model
+        may be confidently wrong far from its data.
+
+        Parameters
+        ----------
+        X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples,), float64
+            In nats, up to a constant: higher is more out-of-distribution.
+            Compare scores of one fitted model (e.g. as an AUROC, or against
+            a quantile of its scores on held-out in-distribution data), not
+            across models.
+        """
+        X = self._check_predict_X(X)
+        scores = [negative_log_density(self._trunk_features(module, X), {
+            key: getattr(self, attribute)[k] for key, attribute in
+            self._DENSITY_ATTRIBUTES.items()}) for k, module in enumerate(self._fitted_networks())]
+        return np.mean(scores, axis=0)
 
     # -- prediction ------------------------------------------------------
     def _fitted_networks(self) -> list[torch.nn.Module]:

@@ -45,6 +45,9 @@ class UncertaintyClassifierMixin(ClassifierMixin):
                              f"training classes {self.classes_.tolist()}")
         return index.astype(np.int64)
 
+    def _density_labels(self, y):
+        return y
+
     def _stratify(self, y):
         counts = np.bincount(y)
         return y if counts.min() >= 2 and len(y) * self.validation_fraction >= len(counts) \
