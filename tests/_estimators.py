@@ -33,13 +33,17 @@ CLASSIFIERS = {
 
 #: Every public estimator class and configuration, named ``side:kind``; with
 #: the configurations that take other prediction paths (noise heads without
-#: dropout, a student with an aleatoric head).
+#: dropout, both strands, a student with an aleatoric head).
 ESTIMATORS = {
     **{f"regressor:{kind}": entry for kind, entry in REGRESSORS.items()},
     **{f"classifier:{kind}": entry for kind, entry in CLASSIFIERS.items()},
     "regressor:ensemble_heteroscedastic": (EnsembleRegressor,
                                            {"n_estimators": 2, "heteroscedastic": True}),
     "regressor:heteroscedastic_plain": (HeteroscedasticRegressor, {}),
+    "regressor:mc_dropout_strand_average": (MCDropoutRegressor,
+                                            {"n_samples": 20, "strand_average": True}),
+    "classifier:ensemble_strand_average": (EnsembleClassifier,
+                                           {"n_estimators": 2, "strand_average": True}),
     "regressor:distilled_aleatoric": (
         DistilledRegressor, {"aleatoric": "teacher",
                              "teacher": EnsembleRegressor(n_estimators=2, heteroscedastic=True)}),

@@ -288,3 +288,23 @@ def test_ood_score_flags_inputs_unlike_the_training_data(fitted, sequences, tmp_
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).ood_score(X_test), inside)
     restored = load(save(fitted, tmp_path / "model.safetensors"))
     np.testing.assert_array_equal(restored.ood_score(X_test), inside)
+
+
+@pytest.mark.parametrize("name", ["regressor:mc_dropout_strand_average",
+                                  "classifier:ensemble_strand_average"])
+def test_strand_average_predicts_a_sequence_and_its_reverse_complement_alike(name, sequences):
+    X_test = sequences[2]
+    fitted = _fitted(name, sequences)
+    flipped = reverse_complement(list(X_test))
+    if is_classifier(fitted):
+        assert_float32_close(fitted.predict_proba(flipped), fitted.predict_proba(X_test), 1.0)
+    else:
+        a, b = fitted.predict_uncertainty(X_test), fitted.predict_uncertainty(flipped)
+        scale = float(np.abs(fitted.predict_draws(X_test).means).max())
+        for part in ("mean", "epistemic"):
+            assert_float32_close(getattr(b, part), getattr(a, part), scale)
+        one_strand = clone(fitted).set_params(strand_average=False).fit(*sequences[:2])
+        assert not np.allclose(one_strand.predict(flipped), one_strand.predict(X_test))
+    features = np.random.default_rng(0).normal(size=(20, 5))
+    with pytest.raises(ValueError, match="feature vectors, which have no strands"):
+        make(name, **dict(PARAMS, network="mlp")).fit(features, _targets(fitted, np.arange(20.0)))

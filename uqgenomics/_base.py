@@ -80,6 +80,11 @@ SHARED_PARAMS_DOC = """
         prediction. Off by default: a length other than the fitted one is an
         error naming both. Only for trunks with global pooling (a trunk
         without it is refused at ``fit``).
+    strand_average : bool, default=False
+        Predict each sequence as the average over it and its reverse
+        complement: every draw (member, mask) is averaged over both
+        strands, so the result does not depend on the orientation a
+        sequence is given in. One-hot / string input only.
     random_state : int, RandomState or None, default=None
         Seeds weights, shuffling, dropout and the validation split; an int
         gives identical results on one machine with one thread count.
@@ -146,6 +151,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         precision="fp32",
         compile=False,
         variable_length=False,
+        strand_average=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -164,6 +170,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self.precision = precision
         self.compile = compile
         self.variable_length = variable_length
+        self.strand_average = strand_average
         self.random_state = random_state
         self.verbose = verbose
         # Prefixed parameters: checked in fit (sklearn's __init__ only stores),
@@ -232,7 +239,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(f"callbacks must be a list of skorch callbacks or None, got "
                             f"{type(self.callbacks).__name__}")
-        for name in ("compile", "variable_length"):
+        for name in ("compile", "variable_length", "strand_average"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_precision(self.precision)
@@ -333,6 +340,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         if len(X) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to train; "
                              f"got n_samples={len(X)}")
+        self._check_strand_average(X)
         self._check_network(X, y)
         groups = self._check_groups(groups, len(X), validation_data)
         rng = check_random_state(self.random_state)
@@ -368,6 +376,12 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 "validation_data=(X_val, y_val)"
             )
         return X, y, (X_val, y_val), rng
+
+    def _check_strand_average(self, X) -> None:
+        if self.strand_average and X.ndim != 3:
+            raise ValueError("strand_average=True averages a sequence with its reverse "
+                             "complement; these inputs are feature vectors, which have no "
+                             "strands: use strand_average=False")
 
     def _check_groups(self, groups, n_samples: int, validation_data) -> np.ndarray | None:
         """``groups`` as an array of ``n_samples`` labels, or None; refused where no

@@ -10,6 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from .._result import ClassificationUncertainty, entropy_decomposition
+from ..encoding import reverse_complement
 
 
 class UncertaintyClassifierMixin(ClassifierMixin):
@@ -63,8 +64,13 @@ class UncertaintyClassifierMixin(ClassifierMixin):
         return torch.nn.CrossEntropyLoss()
 
     def _draws(self, X) -> np.ndarray:
-        """Class probabilities of each draw ``(K, n, n_classes)``, float64."""
-        return softmax(self._raw_draws(X).astype(np.float64), axis=-1)
+        """Class probabilities of each draw ``(K, n, n_classes)``, float64 (with
+        ``strand_average``, each draw's averaged over both strands)."""
+        proba = softmax(self._raw_draws(X).astype(np.float64), axis=-1)
+        if self.strand_average:
+            reverse = softmax(self._raw_draws(reverse_complement(X)).astype(np.float64), axis=-1)
+            proba = (proba + reverse) / 2
+        return proba
 
     def predict_draws(self, X):
         """Class probabilities of each draw: ensemble member, dropout mask or

@@ -9,6 +9,7 @@ import torch
 from sklearn.base import RegressorMixin
 
 from .._result import Draws
+from ..encoding import reverse_complement
 from ..losses import GaussianNLLLoss
 from ..networks import GaussianHead
 from ..networks._heads import MAX_LOG_VAR, MIN_LOG_VAR
@@ -95,7 +96,11 @@ class UncertaintyRegressorMixin(RegressorMixin):
 
     def _draws(self, X: np.ndarray) -> Draws:
         """Draws of checked inputs ``X``: float64 ndarrays, task axis kept."""
-        draws = self._decode(torch.from_numpy(self._raw_draws(X).astype(np.float64)))
+        def decoded(inputs):
+            return self._decode(torch.from_numpy(self._raw_draws(inputs).astype(np.float64)))
+        draws = decoded(X)
+        if self.strand_average:
+            draws = _average_strands(draws, decoded(reverse_complement(X)))
         return _map(draws, lambda values: values.numpy())
 
     def predict_draws(self, X) -> Draws:
@@ -184,7 +189,18 @@ class _DrawsModule(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> Draws:
         self.estimator._check_input_shape(tuple(x.shape[1:]))
-        return self.estimator._decode(self.function(x))
+        draws = self.estimator._decode(self.function(x))
+        if self.estimator.strand_average:  # the reverse complement of one-hot (batch, L, 4)
+            draws = _average_strands(draws, self.estimator._decode(self.function(x.flip(1, 2))))
+        return draws
+
+
+def _average_strands(forward: Draws, reverse: Draws) -> Draws:
+    """Draw by draw, the average of a sequence's draws and its reverse
+    complement's (means, noise variances and head variances alike)."""
+    return Draws(*(None if a is None else (a + b) / 2 for a, b in zip(
+        (forward.means, forward.variances, forward.epistemic_variance),
+        (reverse.means, reverse.variances, reverse.epistemic_variance))))
 
 
 def _map(draws: Draws, function) -> Draws:

@@ -194,6 +194,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         precision="fp32",
         compile=False,
         variable_length=False,
+        strand_average=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -204,6 +205,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
             compile=compile, variable_length=variable_length,
+            strand_average=strand_average,
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
@@ -276,6 +278,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         single_task = y.ndim == 1
         # the student's network, checked before the teacher trains
         n_targets = self._n_parts * (1 if single_task else y.shape[1])
+        self._check_strand_average(X_checked)
         self._check_network(X_checked[:1], np.zeros((1, n_targets), dtype=np.float32))
         groups = self._check_groups(groups, len(X_checked), validation_data)
         self.teacher_ = self._fitted_teacher(X, y, validation_data, groups)
@@ -346,6 +349,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             teacher = EnsembleRegressor(self.network, n_estimators=self.n_teacher_members,
                                         validation_fraction=self.validation_fraction,
                                         variable_length=self.variable_length,
+                                        strand_average=self.strand_average,
                                         random_state=self.random_state,
                                         **self._training_params(), **self._routed_kwargs)
         try:

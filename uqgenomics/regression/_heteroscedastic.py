@@ -74,6 +74,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         precision="fp32",
         compile=False,
         variable_length=False,
+        strand_average=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -84,6 +85,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
             patience=patience, lr_patience=lr_patience, lr_factor=lr_factor,
             callbacks=callbacks, device=device, precision=precision,
             compile=compile, variable_length=variable_length,
+            strand_average=strand_average,
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
