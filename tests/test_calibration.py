@@ -198,3 +198,6 @@ def test_temperature_scaling_of_a_real_classifier_lowers_held_out_nll():
         TemperatureScaledClassifier(clone(model)).fit(X[500:510], labels[500:510])
     with pytest.raises(TypeError, match="predict_draws"):
         TemperatureScaledClassifier(EnsembleRegressor()).fit(X[500:510], labels[500:510])
+    flipped = np.where(labels[500:1000] == "high", "low", "high")  # worse than chance
+    with pytest.raises(ValueError, match="no better than uniform"):
+        TemperatureScaledClassifier(model).fit(X[500:1000], flipped)

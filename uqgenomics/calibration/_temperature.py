@@ -83,10 +83,17 @@ class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
                                options={"xatol": 1e-6})
         self.temperature_ = float(np.exp(best.x))
         self.nll_before_, self.nll_after_ = float(nll(0.0)), float(best.fun)
-        if np.isclose(best.x, LOG_T_BOUNDS, atol=1e-3).any():
-            raise ValueError(f"the temperature reached the end of its range "
-                             f"({self.temperature_:.3g}); the calibration data do not "
-                             "constrain it: use more of them, or check their labels")
+        if np.isclose(best.x, LOG_T_BOUNDS[1], atol=1e-3):
+            raise ValueError(
+                f"the temperature ran to {self.temperature_:.3g}: on these calibration data "
+                "the model's probabilities are no better than uniform ones (the NLL keeps "
+                "falling as they flatten); check that the labels match the inputs and that "
+                "the model learnt anything")
+        if np.isclose(best.x, LOG_T_BOUNDS[0], atol=1e-3):
+            raise ValueError(
+                f"the temperature ran to {self.temperature_:.3g}: the model is right with "
+                "margin on every calibration sample, so nothing bounds how sharp it may be; "
+                "calibrate on more (or harder) held-out data")
         self.classes_ = classes
         return self
 
