@@ -56,9 +56,11 @@ def score(model, X_cal, y_cal, X_test, y_test) -> dict:
 
 
 def fit_and_score(method, params, n_estimators, data) -> dict:
-    """Fit one method on ``data['fit']``, calibrate on ``'cal'``, score on ``'test'``."""
+    """Fit one method on ``data['fit']`` (X, y[, groups for the early-stopping
+    split]), calibrate on ``'cal'``, score on ``'test'``."""
     start = time.perf_counter()
-    model = METHODS[method](params, n_estimators).fit(*data["fit"])
+    X, y, *groups = data["fit"]
+    model = METHODS[method](params, n_estimators).fit(X, y, groups=groups[0] if groups else None)
     row = {"method": method, "fit_seconds": time.perf_counter() - start}
     row.update(score(model, *data["cal"], *data["test"]))
     if method == "ensemble":

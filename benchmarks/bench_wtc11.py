@@ -2,7 +2,8 @@
 
 One cross-validation fold (``WTC11_valid.tsv``) trains: 80 % for fitting
 (each estimator holds out its own 10 % for early stopping) and 20 % for MAPIE
-calibration; the other fold (``WTC11_test.tsv``) tests. For every seed the
+calibration, split by reverse-complement group (the fold holds almost every
+element on both strands); the other fold (``WTC11_test.tsv``) tests. For every seed the
 same split and network (DeepSTARR, DEGU's training recipe) serve a deep
 ensemble, MC dropout, a heteroscedastic and an evidential regressor. Scores:
 Pearson r (also of each ensemble member), Gaussian NLL of the total std, 95 %
@@ -19,10 +20,13 @@ import argparse
 
 import numpy as np
 
+from sklearn.model_selection import GroupShuffleSplit
+
 from _common import SHARED_DATA, write_results
 from _uq_eval import METHODS, TABLE_HEADER, fit_and_score, summarise, table
 from uqgenomics import one_hot_encode
 from uqgenomics.datasets import load_lentimpra_wtc11
+from uqgenomics.encoding import reverse_complement_groups
 
 
 def load_folds():
@@ -45,9 +49,12 @@ def main() -> None:
     (X, y), test = load_folds()
     rows = []
     for seed in args.seeds:
-        order = np.random.RandomState(seed).permutation(len(X))
-        fit, cal = order[: int(0.8 * len(X))], order[int(0.8 * len(X)):]
-        data = {"fit": (X[fit], y[fit]), "cal": (X[cal], y[cal]), "test": test}
+        # the fold holds each element on both strands: split by group, or the
+        # calibration set would hold the reverse complements of training rows
+        groups = reverse_complement_groups(X)
+        fit, cal = next(GroupShuffleSplit(1, test_size=0.2, random_state=seed).split(
+            X, None, groups))
+        data = {"fit": (X[fit], y[fit], groups[fit]), "cal": (X[cal], y[cal]), "test": test}
         params = dict(network=args.network, max_epochs=args.max_epochs, random_state=seed,
                       device="cpu")
         for method in args.methods:
