@@ -30,6 +30,7 @@ import numpy as np
 from _common import RESULTS, SHARED_DATA, write_results
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.datasets import load_cagi5, load_lentimpra_wtc11
+from uqgenomics.encoding import reverse_complement_groups
 from uqgenomics.interpret import attribution_rmse, attribution_variability, saliency
 from uqgenomics.metrics import pearson_r, spearman_r
 from uqgenomics.variants import predict_variant_effects, stratified_effect_performance
@@ -44,6 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     wtc11 = load_lentimpra_wtc11(data_home=SHARED_DATA)
     X, y = one_hot_encode(wtc11.X_valid), wtc11.y_valid
+    groups = reverse_complement_groups(X)  # both strands: early stopping split by group
     X_test = one_hot_encode(wtc11.X_test)
     top = X_test[np.argsort(wtc11.y_test)[::-1][: args.top]]
     cagi5 = load_cagi5(window=230, data_home=SHARED_DATA)
@@ -52,14 +54,16 @@ def main() -> None:
                   device="cpu")
 
     start = time.perf_counter()
-    teacher = EnsembleRegressor(n_estimators=args.members, random_state=1000, **params).fit(X, y)
+    teacher = EnsembleRegressor(n_estimators=args.members, random_state=1000, **params)
+    teacher.fit(X, y, groups=groups)
     print(f"teacher {time.perf_counter() - start:.0f} s", flush=True)
     models = {"ensemble": [teacher]}
     for seed in args.seeds:
         models.setdefault("standard", []).append(
-            EnsembleRegressor(n_estimators=1, random_state=seed, **params).fit(X, y))
+            EnsembleRegressor(n_estimators=1, random_state=seed, **params).fit(X, y, groups=groups))
         models.setdefault("distilled", []).append(
-            DistilledRegressor(teacher=teacher, random_state=seed, **params).fit(X, y))
+            DistilledRegressor(teacher=teacher, random_state=seed, **params).fit(
+                X, y, groups=groups))
         print(f"seed {seed} done {time.perf_counter() - start:.0f} s", flush=True)
 
     reference = saliency(teacher, top)

@@ -36,6 +36,7 @@ from _common import SHARED_DATA, interleaved_best_times, write_results
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.augment import RandomAugment, evoaug_ops, make_shifted
 from uqgenomics.datasets import load_lentimpra_wtc11, load_mpsa
+from uqgenomics.encoding import reverse_complement_groups
 from uqgenomics.metrics import interval_coverage, interval_width, pearson_r, spearman_r
 
 SHIFTS = {"mutagenesis 5 %": "mutagenesis", "EvoAug": "evoaug", "dinucleotide shuffle": "shuffle"}
@@ -44,6 +45,7 @@ SHIFTS = {"mutagenesis 5 %": "mutagenesis", "EvoAug": "evoaug", "dinucleotide sh
 def wtc11(args) -> dict:
     data = load_lentimpra_wtc11(data_home=SHARED_DATA)
     X, y = one_hot_encode(data.X_valid), data.y_valid
+    groups = reverse_complement_groups(X)  # both strands: early stopping split by group
     X_test, y_test = one_hot_encode(data.X_test), data.y_test
     shifted = {name: make_shifted(X_test, kind, random_state=0) for name, kind in SHIFTS.items()}
     params = dict(network=args.network, max_epochs=args.max_epochs, patience=args.patience,
@@ -67,7 +69,8 @@ def wtc11(args) -> dict:
         report(out, args)
 
     start = time.perf_counter()
-    teacher = EnsembleRegressor(n_estimators=args.members, random_state=1000, **params).fit(X, y)
+    teacher = EnsembleRegressor(n_estimators=args.members, random_state=1000, **params)
+    teacher.fit(X, y, groups=groups)
     seconds = time.perf_counter() - start
     teacher_result = teacher.predict_uncertainty(X_test)
     reference = {"test": teacher_result.mean, "std": teacher_result.epistemic}
@@ -86,7 +89,7 @@ def wtc11(args) -> dict:
     for kind, make in makers.items():
         for seed in args.seeds:
             start = time.perf_counter()
-            model = make(seed).fit(X, y)
+            model = make(seed).fit(X, y, groups=groups)
             record(kind, seed, model, time.perf_counter() - start, reference)
             if kind == "distilled":
                 students.append(model)
