@@ -143,3 +143,19 @@ def test_reverse_complement_groups():
     np.testing.assert_array_equal(reverse_complement_groups(onehot), [0, 0, 1, 0, 2, 2, 3])
     with pytest.raises(ValueError, match=r"\(n, length, 4\)"):
         reverse_complement_groups(np.zeros((3, 4)))
+
+
+def test_reverse_complement_groups_leave_out_constant_adapters():
+    from uqgenomics.encoding import reverse_complement, reverse_complement_groups
+    inserts = ["ACGGTTAC", "GGGATCCA", "TTAGCAAT"]
+    # each insert cloned in both orientations between the same adapters (WTC11-like)
+    library = [f"GATC{s}TTGA" for s in inserts] + [f"GATC{reverse_complement(s)}TTGA"
+                                                   for s in inserts]
+    np.testing.assert_array_equal(reverse_complement_groups(library), [0, 1, 2, 0, 1, 2])
+    np.testing.assert_array_equal(reverse_complement_groups(one_hot_encode(library)),
+                                  [0, 1, 2, 0, 1, 2])
+    assert len(set(reverse_complement_groups(library, flank=0))) == 6
+    np.testing.assert_array_equal(reverse_complement_groups(library, flank=(4, 4)),
+                                  [0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match="flank"):
+        reverse_complement_groups(library, flank=-1)

@@ -67,7 +67,8 @@ def run(args) -> dict:
     train, recal, conf, test, groups = _split(X, args.seed)
     print(f"data: {source}: {len(train)} train / {len(recal)} recalibration / {len(conf)} "
           f"conformal calibration / {len(test)} test, split by reverse-complement group "
-          f"({torch.get_num_threads()} torch threads)")
+          f"({len(np.unique(groups))} groups of {len(X)} sequences; "
+          f"{torch.get_num_threads()} torch threads)")
 
     model = EnsembleRegressor(
         "cnn", n_estimators=args.n_estimators, max_epochs=args.epochs, lr=3e-3,

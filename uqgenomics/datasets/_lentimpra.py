@@ -87,7 +87,10 @@ def load_lentimpra_wtc11(data_home=None) -> Bunch:
 
     Reads ``<data_home>/lentimpra_wtc11/WTC11_valid.tsv`` and
     ``WTC11_test.tsv``: tab-separated, columns ``seq`` (230 bp, the outer
-    15 bp on each side are constant adapters) and ``mean_value`` (mean
+    15 bp on each side are constant adapters; almost every element is there
+    in both orientations: split with
+    :func:`~uqgenomics.encoding.reverse_complement_groups`, which leaves the
+    adapters out) and ``mean_value`` (mean
     activity over replicates). The two files are two cross-validation folds:
     train on one, test on the other.
 
