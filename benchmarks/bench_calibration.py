@@ -162,12 +162,16 @@ def report(dataset, rows, args) -> None:
     for name, values in summary.items():
         covered = values["coverage95_recalibrated"][0]
         ratio = values["width95_conformal"][0] / values["width95_constant"][0]
-        earns = values["score95_conformal"][0] < values["score95_constant"][0]
+        gain = 1 - values["score95_conformal"][0] / values["score95_constant"][0]
+        spread = values["score95_constant"][1] / values["score95_constant"][0]
         goals.append(f"- {name}: recalibrated 95 % covers {covered:.3f} (goal 0.93–0.97: "
                      f"{'met' if 0.93 <= covered <= 0.97 else 'missed'}); conformal width "
                      f"{ratio:.2f}× the constant width (goal ≤ 1.10: "
                      f"{'met' if ratio <= 1.10 else 'missed'}); interval score "
-                     f"{'better' if earns else 'NOT better'} than constant width.")
+                     f"{abs(gain):.1%} {'lower' if gain > 0 else 'HIGHER'} than constant "
+                     f"width's (its seed spread: {spread:.1%})"
+                     + ("" if gain > spread else ": the uncertainty does not clearly earn "
+                        "its keep here") + ".")
     methods = sorted({r["recalibration"] for r in rows})
     notes = (f"Seeds {sorted({r['seed'] for r in rows})} of {args.seeds} (n = seeds per row); "
              "splits by "
