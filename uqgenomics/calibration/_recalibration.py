@@ -125,8 +125,9 @@ class RecalibratedRegressor(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     estimator : fitted uqgenomics regressor
-        Anything with ``predict_draws``; not refitted (wrap a pipeline's last
-        step, or fit the estimator first).
+        Anything with ``predict_draws``; not refitted. ``clone`` (and so
+        ``GridSearchCV``) un-fits it: wrap it in
+        ``sklearn.frozen.FrozenEstimator`` to keep it fitted.
     method : {'auto', 'std', 'affine', 'isotonic'}, default='auto'
     cv : int, default=5
         Folds of the calibration data for ``method='auto'``.
@@ -217,8 +218,9 @@ class RecalibratedRegressor(RegressorMixin, BaseEstimator):
                     scores.append(interval_score(residuals[test, t], low, high, level))
         return float(np.mean(scores))
 
-    def _factors(self, total: np.ndarray) -> np.ndarray:
-        """Per-sample factors ``σ'/σ`` ``(n, n_tasks)`` (1 where ``σ`` is 0)."""
+    def _factors(self, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample factors ``σ'/σ`` (1 where ``σ`` is 0) and the calibrated
+        ``σ'``, both ``(n, n_tasks)``."""
         calibrated = np.column_stack([c.total(total[:, t])
                                       for t, c in enumerate(self.calibrators_)])
         return np.where(total > 0, calibrated / np.where(total > 0, total, 1.0), 1.0), calibrated

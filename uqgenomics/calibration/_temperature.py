@@ -31,7 +31,8 @@ class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : fitted uqgenomics classifier
-        Anything with ``predict_draws`` and ``classes_``; not refitted.
+        Anything with ``predict_draws`` and ``classes_``; not refitted
+        (``clone`` un-fits it: wrap it in ``sklearn.frozen.FrozenEstimator``).
 
     Attributes
     ----------
