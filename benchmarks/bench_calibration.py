@@ -141,30 +141,32 @@ def main() -> None:
 
 def report(dataset, rows, args) -> None:
     """Write ``results/calibration_<dataset>`` so far (after every model: a cut-off
-    run keeps them)."""
-    keys = [k for k in rows[0] if k.startswith(("coverage", "width", "score", "pearson"))]
-    summary = {}
-    for dataset in dict.fromkeys(r["dataset"] for r in rows):
-        for method in dict.fromkeys(r["method"] for r in rows if r["dataset"] == dataset):
-            picked = [r for r in rows if r["dataset"] == dataset and r["method"] == method]
-            summary[f"{dataset} / {method}"] = {
-                k: [float(np.mean([r[k] for r in picked])), float(np.std([r[k] for r in picked]))]
-                for k in keys}
-            summary[f"{dataset} / {method}"]["n_seeds"] = len(picked)
-    table = []
-    for name, values in summary.items():
+    run keeps them). ``summary`` is keyed ``'<method> / <path>'`` (the rows of
+    the summary page's tables, the dataset its column)."""
+    def stats(picked, key):
+        values = [r[key] for r in picked]
+        return [float(np.mean(values)), float(np.std(values))]
+
+    summary, n_seeds, table, goals = {}, {}, [], []
+    for method in dict.fromkeys(r["method"] for r in rows):
+        picked = [r for r in rows if r["method"] == method]
+        n_seeds[method] = len(picked)
         for path in PATHS:
-            cov, width, score = (values[f"{m}95_{path}"] for m in ("coverage", "width", "score"))
-            table.append((f"{name} (n={values['n_seeds']})", path, f"{cov[0]:.3f} ± {cov[1]:.3f}",
-                          f"{values[f'coverage90_{path}'][0]:.3f}",
+            summary[f"{method} / {path}"] = {
+                f"{metric}{tag}": stats(picked, f"{metric}{tag}_{path}")
+                for metric, tag in (("coverage", "95"), ("width", "95"), ("score", "95"),
+                                    ("coverage", "90"))}
+            cov, width, score = (summary[f"{method} / {path}"][k]
+                                 for k in ("coverage95", "width95", "score95"))
+            table.append((f"{method} (n={len(picked)})", path, f"{cov[0]:.3f} ± {cov[1]:.3f}",
+                          f"{summary[f'{method} / {path}']['coverage90'][0]:.3f}",
                           f"{width[0]:.3f} ± {width[1]:.3f}", f"{score[0]:.3f} ± {score[1]:.3f}"))
-    goals = []
-    for name, values in summary.items():
-        covered = values["coverage95_recalibrated"][0]
-        ratio = values["width95_conformal"][0] / values["width95_constant"][0]
-        gain = 1 - values["score95_conformal"][0] / values["score95_constant"][0]
-        spread = values["score95_constant"][1] / values["score95_constant"][0]
-        goals.append(f"- {name}: recalibrated 95 % covers {covered:.3f} (goal 0.93–0.97: "
+        covered = stats(picked, "coverage95_recalibrated")[0]
+        ratio = stats(picked, "width95_conformal")[0] / stats(picked, "width95_constant")[0]
+        constant = stats(picked, "score95_constant")
+        gain = 1 - stats(picked, "score95_conformal")[0] / constant[0]
+        spread = constant[1] / constant[0]
+        goals.append(f"- {method}: recalibrated 95 % covers {covered:.4f} (goal 0.93–0.97: "
                      f"{'met' if 0.93 <= covered <= 0.97 else 'missed'}); conformal width "
                      f"{ratio:.2f}× the constant width (goal ≤ 1.10: "
                      f"{'met' if ratio <= 1.10 else 'missed'}); interval score "
@@ -172,14 +174,18 @@ def report(dataset, rows, args) -> None:
                      f"width's (its seed spread: {spread:.1%})"
                      + ("" if gain > spread else ": the uncertainty does not clearly earn "
                         "its keep here") + ".")
-    methods = sorted({r["recalibration"] for r in rows})
-    notes = (f"Seeds {sorted({r['seed'] for r in rows})} of {args.seeds} (n = seeds per row); "
-             "splits by "
-             "reverse-complement group; recalibration chosen by cross-validated interval score "
-             f"(chosen: {', '.join(methods)}). Mean ± std over seeds.\n\n" + "\n".join(goals))
+    pearson = {m: stats([r for r in rows if r["method"] == m], "pearson") for m in n_seeds}
+    chosen = sorted({r["recalibration"] for r in rows})
+    notes = (f"{dataset}: seeds {sorted({r['seed'] for r in rows})} of {args.seeds} (n = seeds "
+             "per row); splits by reverse-complement group; recalibration chosen by "
+             f"cross-validated interval score (chosen: {', '.join(chosen)}). Mean ± std over "
+             "seeds. Pearson r: " + ", ".join(f"{m} {v[0]:.3f} ± {v[1]:.3f}"
+                                             for m, v in pearson.items()) + ".\n\n"
+             + "\n".join(goals))
     write_results(f"calibration_{dataset}", {"setup": vars(args), "summary": summary,
+                                             "n_seeds": n_seeds, "pearson": pearson,
                                              "per_seed": rows},
-                  table, header=("dataset / method", "path", "95 % coverage", "90 % coverage",
+                  table, header=("method", "path", "95 % coverage", "90 % coverage",
                                  "95 % width", "95 % interval score"), notes=notes)
 
 
