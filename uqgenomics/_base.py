@@ -492,8 +492,9 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return None
 
     def _trunk_features(self, module, X) -> np.ndarray:
-        """Trunk features ``(n_samples, n_features)`` of checked inputs, float32."""
-        return forward_in_batches(module.trunk, X, self.batch_size, precision=self.precision)
+        """Trunk features ``(n_samples, n_features)`` of checked inputs, float32
+        (through a compiled copy with ``compile=True``, as predictions)."""
+        return self._forward(module.trunk, X)
 
     def _fit_feature_density(self, X, y) -> None:
         labels = self._density_labels(y)
