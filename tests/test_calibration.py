@@ -6,11 +6,11 @@ from mapie.conformity_scores import StdConformityScore
 from mapie.regression import SplitConformalRegressor
 from scipy.special import softmax
 from scipy.stats import norm
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import log_loss
 
-from uqgenomics import EnsembleClassifier, EnsembleRegressor
+from uqgenomics import Draws, EnsembleClassifier, EnsembleRegressor
 from uqgenomics.calibration import (
     AffineScaling,
     IsotonicCDF,
@@ -201,3 +201,36 @@ def test_temperature_scaling_of_a_real_classifier_lowers_held_out_nll():
     flipped = np.where(labels[500:1000] == "high", "low", "high")  # worse than chance
     with pytest.raises(ValueError, match="no better than uniform"):
         TemperatureScaledClassifier(model).fit(X[500:1000], flipped)
+
+
+class _PointPredictor(RegressorMixin, BaseEstimator):
+    """Draws of one deterministic network: a total std of 0 everywhere."""
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict_draws(self, X):
+        return Draws(np.asarray(X, dtype=np.float64)[None, :, 0])
+
+    def predict_uncertainty(self, X):
+        return self.predict_draws(X).summarize()
+
+
+def test_a_model_without_uncertainty_gets_the_calibrated_std_as_epistemic():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 1))
+    y = X[:, 0] + 0.5 * rng.standard_normal(400)
+    calibrated = RecalibratedRegressor(_PointPredictor().fit(X, y), method="affine")
+    calibrated.fit(X[:200], y[:200])
+    result = calibrated.predict_uncertainty(X[200:])
+    np.testing.assert_array_equal(result.mean, X[200:, 0])
+    np.testing.assert_array_equal(result.aleatoric, 0)
+    assert result.epistemic == pytest.approx(np.full(200, 0.5), rel=0.15)  # the floor b
+    assert calibrated.calibrators_[0].offset_ == pytest.approx(0.5, rel=0.15)
+    auto = RecalibratedRegressor(_PointPredictor().fit(X, y)).fit(X[:200], y[:200])
+    assert auto.method_ == "affine" and set(auto.cv_scores_) == {"affine"}
+    for method in ("std", "isotonic"):
+        with pytest.raises(ValueError, match="total std of 0 for 200 calibration"):
+            RecalibratedRegressor(_PointPredictor().fit(X, y), method=method).fit(X[:200],
+                                                                                   y[:200])

@@ -43,20 +43,23 @@ class AffineScaling(StdScaling):
     name = "affine"
 
     def fit(self, residuals, std):
-        scale = StdScaling().fit(residuals, std).scale_
+        rms = float(np.sqrt(np.mean(residuals**2))) or 1.0
+        floor = 1e-9 * rms  # keeps σ' > 0, so the NLL has a gradient everywhere
 
         def nll(params):
-            sigma = np.maximum(params[0] * std + params[1], _TINY)
+            sigma = params[0] * std + params[1]
             return np.mean(np.log(sigma) + residuals**2 / (2 * sigma**2))
 
-        spread = float(np.std(residuals)) or 1.0
-        best = minimize(nll, x0=[scale, 0.0], bounds=[(0.0, None), (0.0, None)],
-                        method="L-BFGS-B", options={"ftol": 1e-12})
-        if not best.success and not np.isfinite(best.fun):
+        # two starts: all factor (std scaling) and all floor (constant width)
+        starts = [[0.0, rms]]
+        if np.any(std > 0):
+            starts.append([StdScaling().fit(residuals[std > 0], std[std > 0]).scale_, floor])
+        fits = [minimize(nll, x0=start, bounds=[(0.0, None), (floor, None)], method="L-BFGS-B",
+                         options={"ftol": 1e-12}) for start in starts]
+        best = min(fits, key=lambda fit: fit.fun)
+        if not np.isfinite(best.fun):
             raise FloatingPointError(f"the affine recalibration did not converge: {best.message}")
         self.slope_, self.offset_ = float(best.x[0]), float(best.x[1])
-        if self.slope_ + self.offset_ <= 0:  # every σ' would be 0
-            self.slope_, self.offset_ = 0.0, spread
         return self
 
     def total(self, std):
@@ -113,7 +116,9 @@ class RecalibratedRegressor(RegressorMixin, BaseEstimator):
     * ``'isotonic'``: the predicted CDF recalibrated by isotonic regression
       (Kuleshov et al. 2018), no Gaussian shape assumed for the intervals;
     * ``'auto'``: the one with the lowest mean interval score (levels 0.5,
-      0.8, 0.9, 0.95) in ``cv``-fold cross-validation on the calibration data.
+      0.8, 0.9, 0.95) in ``cv``-fold cross-validation on the calibration data
+      (``'affine'`` alone where the model predicts a std of 0 somewhere:
+      only its floor gives those samples a width).
 
     The mean is unchanged. The draws are rescaled around their mean (and
     head variances by the square of the same factor), so
@@ -140,8 +145,8 @@ class RecalibratedRegressor(RegressorMixin, BaseEstimator):
         One fitted :class:`StdScaling`, :class:`AffineScaling` or
         :class:`IsotonicCDF` per task.
     cv_scores_ : dict of str to float
-        With ``method='auto'``: each method's mean cross-validated interval
-        score (lower is better), in the units of ``y``.
+        With ``method='auto'``: each candidate method's mean cross-validated
+        interval score (lower is better), in the units of ``y``.
     n_tasks_ : int
 
     Examples
@@ -197,9 +202,18 @@ class RecalibratedRegressor(RegressorMixin, BaseEstimator):
                              f"{self.method!r} (cv={self.cv})")
         residuals = _tasks(y) - mean
         self.method_ = self.method
+        candidates = METHODS
+        zero = int((total == 0).sum())
+        if zero:  # only a floor can give these samples a width
+            if self.method in ("std", "isotonic"):
+                raise ValueError(
+                    f"the model predicts a total std of 0 for {zero} calibration value(s); "
+                    f"method={self.method!r} scales σ and would leave them at width 0: use "
+                    "method='affine' (σ' = a·σ + b) or 'auto'")
+            candidates = {"affine": AffineScaling}
         if self.method == "auto":
             self.cv_scores_ = {name: self._cv_score(cls, residuals, total)
-                               for name, cls in METHODS.items()}
+                               for name, cls in candidates.items()}
             self.method_ = min(self.cv_scores_, key=self.cv_scores_.get)
         self.calibrators_ = [METHODS[self.method_]().fit(residuals[:, t], total[:, t])
                              for t in range(residuals.shape[1])]
