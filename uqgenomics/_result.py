@@ -4,8 +4,8 @@ Every regressor family makes :class:`Draws` (ensemble members, dropout
 masks, or one network with noise / uncertainty heads);
 :meth:`Draws.summarize` turns them into an :class:`UncertaintyResult`.
 Every classifier family makes class probabilities of ``K`` draws;
-:func:`entropy_decomposition` turns them into a
-:class:`ClassificationUncertainty`.
+:meth:`ClassificationUncertainty.from_draws` (through
+:func:`entropy_decomposition`) turns them into a result.
 """
 
 from __future__ import annotations
@@ -125,6 +125,14 @@ class ClassificationUncertainty:
     total: np.ndarray
     aleatoric: np.ndarray
     epistemic: np.ndarray
+
+    @classmethod
+    def from_draws(cls, draws, normalize: bool = False) -> ClassificationUncertainty:
+        """The result of class probabilities of ``K`` draws ``(K, n, n_classes)``:
+        their mean and :func:`entropy_decomposition` (the one summary of a
+        classifier's draws, as :meth:`Draws.summarize` is of a regressor's)."""
+        total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
+        return cls(np.asarray(draws).mean(axis=0), total, aleatoric, epistemic)
 
 
 def entropy_decomposition(member_proba, normalize: bool = False):

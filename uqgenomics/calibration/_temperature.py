@@ -8,7 +8,8 @@ from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._result import ClassificationUncertainty, entropy_decomposition
+from .._result import ClassificationUncertainty
+from ..classification._base import class_indices
 
 #: Temperatures searched, as a bracket of log T.
 LOG_T_BOUNDS = (np.log(0.02), np.log(50.0))
@@ -66,15 +67,9 @@ class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self.estimator, msg=(
             "TemperatureScaledClassifier calibrates a fitted model on held-out data; fit "
             f"{type(self.estimator).__name__} on the training data first"))
-        classes = self.estimator.classes_
-        y = column_or_1d(y, warn=True)
-        index = np.searchsorted(classes, y)
-        known = (index < len(classes)) & (classes[np.minimum(index, len(classes) - 1)] == y)
-        if not known.all():
-            raise ValueError(f"labels {np.unique(y[~known]).tolist()} are not among the "
-                             f"classes the model was fitted on, {classes.tolist()}")
+        index = class_indices(self.estimator.classes_, column_or_1d(y, warn=True))
         log_draws = _log(self.estimator.predict_draws(X))
-        rows = np.arange(len(y))
+        rows = np.arange(len(index))
 
         def nll(log_t):
             proba = _scaled(log_draws, np.exp(log_t)).mean(axis=0)
@@ -97,7 +92,7 @@ class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
                 f"the temperature ran to {self.temperature_:.3g}: the model is right with "
                 "margin on every calibration sample, so nothing bounds how sharp it may be; "
                 "calibrate on more (or harder) held-out data")
-        self.classes_ = classes
+        self.classes_ = self.estimator.classes_
         return self
 
     def predict_draws(self, X) -> np.ndarray:
@@ -122,9 +117,7 @@ class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
     def predict_uncertainty(self, X, normalize=False):
         """Scaled probabilities and their entropy decomposition (see the
         estimator's ``predict_uncertainty``)."""
-        draws = self.predict_draws(X)
-        total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
-        return ClassificationUncertainty(draws.mean(axis=0), total, aleatoric, epistemic)
+        return ClassificationUncertainty.from_draws(self.predict_draws(X), normalize)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "temperature_")

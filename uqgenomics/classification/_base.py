@@ -9,8 +9,24 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from .._result import ClassificationUncertainty, entropy_decomposition
+from .._result import ClassificationUncertainty
 from ..encoding import reverse_complement
+
+
+def class_indices(classes: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of labels ``y`` (n,) into the sorted ``classes``, int64.
+
+    Raises
+    ------
+    ValueError
+        Naming the labels that are not among ``classes``.
+    """
+    index = np.searchsorted(classes, y)
+    unseen = (index >= len(classes)) | (classes[np.minimum(index, len(classes) - 1)] != y)
+    if unseen.any():
+        raise ValueError(f"labels {np.unique(y[unseen]).tolist()} are not among the "
+                         f"training classes {classes.tolist()}")
+    return index.astype(np.int64)
 
 
 class UncertaintyClassifierMixin(ClassifierMixin):
@@ -38,13 +54,7 @@ class UncertaintyClassifierMixin(ClassifierMixin):
                              f"got {type_of_target(y)}")
         if fit:
             self.classes_ = np.unique(y)
-        index = np.searchsorted(self.classes_, y)
-        unseen = (index >= len(self.classes_)) | (self.classes_[np.minimum(
-            index, len(self.classes_) - 1)] != y)
-        if unseen.any():
-            raise ValueError(f"labels {np.unique(y[unseen]).tolist()} are not among the "
-                             f"training classes {self.classes_.tolist()}")
-        return index.astype(np.int64)
+        return class_indices(self.classes_, y)
 
     def _density_labels(self, y):
         return y
@@ -120,9 +130,7 @@ class UncertaintyClassifierMixin(ClassifierMixin):
             ``proba`` ``(n_samples, n_classes)``; ``total``, ``aleatoric``,
             ``epistemic`` ``(n_samples,)`` in nats (or fractions of log C).
         """
-        draws = self.predict_draws(X)
-        total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
-        return ClassificationUncertainty(draws.mean(axis=0), total, aleatoric, epistemic)
+        return ClassificationUncertainty.from_draws(self.predict_draws(X), normalize)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
