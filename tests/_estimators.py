@@ -53,20 +53,18 @@ ESTIMATORS = {
 CLASSES = sorted({cls for cls, _ in ESTIMATORS.values()}, key=lambda cls: cls.__name__)
 
 
-def make_regressor(kind, **params):
-    cls, extra = REGRESSORS[kind]
-    return cls(**{**extra, **params})
-
-
-def make_classifier(kind, **params):
-    cls, extra = CLASSIFIERS[kind]
-    return cls(**{**extra, **params})
-
-
 def make(name, **params):
     """The estimator registered as ``name`` (``'regressor:ensemble'``...)."""
     cls, extra = ESTIMATORS[name]
     return cls(**{**extra, **params})
+
+
+def make_regressor(kind, **params):
+    return make(f"regressor:{kind}", **params)
+
+
+def make_classifier(kind, **params):
+    return make(f"classifier:{kind}", **params)
 
 
 def small_mlp(make_estimator, kind):
