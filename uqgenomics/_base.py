@@ -246,8 +246,11 @@ class BaseUncertaintyEstimator(BaseEstimator):
         resolve_device(self.device)
         self._check_compile()
 
-    #: Whether every prediction path of this family can run compiled networks.
-    _compilable = True
+    @property
+    def _compilable(self) -> bool:
+        """Whether every prediction path can run compiled networks: not where
+        prediction samples dropout masks (or, for the epinet, indices)."""
+        return not self._needs_dropout
 
     def _check_compile(self) -> None:
         """Refuse ``compile=True`` where prediction would run eagerly anyway."""

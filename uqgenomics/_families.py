@@ -59,8 +59,6 @@ class MCDropoutMixin:
     """A family whose every prediction samples ``n_samples`` dropout masks:
     checks ``n_samples >= 2`` and that the network has dropout, at ``fit``."""
 
-    _compilable = False
-
     def _check_params(self):
         super()._check_params()
         check_int(self, "n_samples", minimum=2)

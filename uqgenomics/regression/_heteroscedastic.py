@@ -110,7 +110,3 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
     @property
     def _needs_dropout(self):
         return bool(self.mc_dropout)
-
-    @property
-    def _compilable(self):
-        return not self.mc_dropout
