@@ -4,7 +4,11 @@ Benchmarks that score methods on a dataset store
 ``results.summary[method][metric] = [mean, std]`` (over seeds); they become
 one table per metric, methods as rows and datasets as columns. Every other
 number (timings, ratios, throughput) is listed per benchmark under its key
-path, without the ``setup`` block.
+path, without the ``setup`` block. A result file whose script has changed
+since it was measured (a later commit, or uncommitted changes, to the
+``bench_*.py`` that writes it) is listed as out of date at the top: its
+figures may no longer be what the script measures. Changes to the library
+itself are not tracked.
 
 Run: ``python benchmarks/report.py [--results DIR] [--out FILE]``.
 """
@@ -12,7 +16,10 @@ Run: ``python benchmarks/report.py [--results DIR] [--out FILE]``.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import re
+import subprocess
 from pathlib import Path
 
 from _common import RESULTS
@@ -26,6 +33,76 @@ METRIC_NAMES = {
     "coverage_conformal": "95 % coverage after MAPIE conformal (goal 0.95)",
     "width_conformal": "mean width after MAPIE conformal",
 }
+
+
+def producing_scripts(scripts: Path) -> dict[re.Pattern, Path]:
+    """The ``bench_*.py`` in ``scripts`` by the result names they write (a
+    pattern: ``f"calibration_{dataset}"`` matches every dataset)."""
+    found = {}
+    for script in sorted(scripts.glob("bench_*.py")):
+        for template in re.findall(r'write_results\(\s*f?"([^"]+)"', script.read_text()):
+            parts = re.split(r"\{[^}]*\}", template)
+            found[re.compile(".+".join(map(re.escape, parts)) + "$")] = script
+    return found
+
+
+def _git(folder: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                          check=False)
+
+
+def last_change(path: Path) -> tuple[datetime.datetime, str, str | None] | None:
+    """When ``path`` last changed: ``(time, description, commit)``, the commit
+    None for uncommitted changes (time: the file's mtime); None outside a git
+    checkout or for a file git has never seen."""
+    status = _git(path.parent, "status", "--porcelain", "--", path.name)
+    if status.returncode != 0:
+        return None
+    if status.stdout.strip():
+        return (datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc),
+                "uncommitted changes", None)
+    log = _git(path.parent, "log", "-1", "--format=%H%x00%cI%x00%h %s", "--", path.name)
+    if not log.stdout.strip():
+        return None
+    commit, date, subject = log.stdout.strip().split("\0", 2)
+    return datetime.datetime.fromisoformat(date), f"commit {subject}", commit
+
+
+def script_changed_since(script: Path, result: Path, measured: datetime.datetime):
+    """The script's last change if it came after the result was measured, else
+    None. Committed both: the script's last commit must be in the result's
+    history (a script committed with its results is not newer than them);
+    otherwise the change time is compared with the measurement time."""
+    change = last_change(script)
+    if change is None:
+        return None
+    recorded = last_change(result)
+    if change[2] is not None and recorded is not None and recorded[2] is not None:
+        merged = _git(script.parent, "merge-base", "--is-ancestor", change[2], recorded[2])
+        return None if merged.returncode == 0 else change
+    return change if change[0] > measured else None
+
+
+def out_of_date(payloads: list[dict], folder: Path, scripts: Path) -> list[str]:
+    """Markdown lines: the results measured before their script last changed."""
+    producers = producing_scripts(scripts)
+    lines = []
+    for payload in payloads:
+        name = payload["benchmark"]
+        script = next((s for pattern, s in producers.items() if pattern.match(name)), None)
+        if script is None:
+            continue
+        measured = datetime.datetime.fromisoformat(payload["machine"]["date"])
+        change = script_changed_since(script, folder / f"{name}.json", measured)
+        if change:
+            lines.append(f"- **{name}** (measured {measured:%Y-%m-%d %H:%M}): "
+                         f"`{script.name}` changed since ({change[0]:%Y-%m-%d %H:%M}, "
+                         f"{change[1][:100]}); re-run it to refresh these figures.")
+    if not lines:
+        return []
+    return ["## Out of date", "", "These pages were measured by an earlier version of "
+            "their script; their figures are kept below but may not be what the script "
+            "measures now.", "", *lines, ""]
 
 
 def load(folder: Path) -> list[dict]:
@@ -95,16 +172,18 @@ def _format(value) -> str:
     return str(value)
 
 
-def build(folder: Path) -> str:
-    """The whole summary page."""
+def build(folder: Path, scripts: Path | None = None) -> str:
+    """The whole summary page (``scripts``: where the ``bench_*.py`` live, by
+    default the parent of ``folder``)."""
     payloads = load(folder)
     dates = sorted(p["machine"]["date"][:10] for p in payloads)
     lines = ["# Benchmark summary", "",
              f"Generated by `python benchmarks/report.py` from {len(payloads)} result files "
              f"({dates[0] if dates else '–'} to {dates[-1] if dates else '–'}). Mean ± std "
              "over seeds; each benchmark's own page has its setup and notes.", "",
-             "## Accuracy and calibration (method × dataset)", "",
-             *metric_tables(payloads), "## Other figures (speed, cost, consistency)", "", *other_figures(payloads)]
+             *out_of_date(payloads, folder, scripts or folder.parent),
+             "## Accuracy and calibration (method × dataset)", "", *metric_tables(payloads),
+             "## Other figures (speed, cost, consistency)", "", *other_figures(payloads)]
     return "\n".join(lines).rstrip() + "\n"
 
 

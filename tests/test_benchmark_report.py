@@ -2,6 +2,8 @@
 
 import importlib
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,3 +39,44 @@ def test_summary_tables_and_other_figures(tmp_path, report):
     assert "| method | set_b |" in page and "| ensemble | 1.250 ± 0.500 |" in page
     assert "| ratio | 1.5 |" in page and "| nested.seq_per_s | 3000 |" in page
     assert "| seeds |" not in page and "| n |" not in page
+
+
+def _git(folder, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                   cwd=folder, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_results_older_than_their_script_are_listed_out_of_date(tmp_path, report):
+    results = tmp_path / "results"
+    results.mkdir()
+    script = tmp_path / "bench_cal.py"
+    script.write_text('write_results(f"calibration_{dataset}", {})\n')
+    _write(results, "calibration_mpsa", {"ratio": 1.0})
+    _write(results, "speed", {"ratio": 2.0})  # no script writes it: never listed
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "script and its results")
+    # committed together (the commit is later than the measurement): up to date
+    assert "Out of date" not in report.build(results, tmp_path)
+
+    script.write_text('write_results(f"calibration_{dataset}", {"new": 1})\n')
+    page = report.build(results, tmp_path)  # uncommitted, after the measurement
+    assert "**calibration_mpsa**" in page and "uncommitted changes" in page
+    _git(tmp_path, "commit", "-q", "-am", "change the script")
+    page = report.build(results, tmp_path)
+    assert "**calibration_mpsa**" in page and "change the script" in page
+    assert "**speed**" not in page
+
+    # a re-run after the change (uncommitted result, measured later): up to date
+    payload = json.loads((results / "calibration_mpsa.json").read_text())
+    payload["machine"]["date"] = "2099-01-01T00:00:00+00:00"
+    (results / "calibration_mpsa.json").write_text(json.dumps(payload))
+    assert "Out of date" not in report.build(results, tmp_path)
+
+
+def test_no_git_checkout_lists_nothing(tmp_path, report, monkeypatch):
+    _write(tmp_path, "calibration_mpsa", {"ratio": 1.0})
+    (tmp_path / "bench_cal.py").write_text('write_results("calibration_mpsa", {})\n')
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    assert "Out of date" not in report.build(tmp_path, tmp_path)
