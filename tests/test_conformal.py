@@ -92,3 +92,34 @@ def test_every_task_of_a_multi_task_model_is_conformalized():
         MultiTaskSplitConformalRegressor(model).conformalize(X[500:750], y[500:750])
     with pytest.raises(RuntimeError, match="conformalize"):
         MultiTaskSplitConformalRegressor(model).predict_interval(X[:5])
+
+
+class _CountingMultiTask(RegressorMixin, BaseEstimator):
+    """Three tasks: y_t = t · x₀ with σ = 1; counts its predict calls."""
+
+    n_tasks_ = 3
+
+    def fit(self, X, y):
+        self.fitted_, self.calls_ = True, 0
+        return self
+
+    def predict(self, X, return_std=False):
+        self.calls_ += 1
+        mean = np.asarray(X, dtype=np.float64)[:, :1] * np.arange(3)
+        return (mean, np.ones_like(mean)) if return_std else mean
+
+
+def test_a_multi_task_model_predicts_each_input_set_once_for_all_tasks():
+    rng = np.random.default_rng(0)
+    X_cal, X_test, X_other = (rng.standard_normal((n, 2)) for n in (200, 50, 50))
+    model = _CountingMultiTask().fit(None, None)
+    conformal = MultiTaskSplitConformalRegressor(model, conformity_score=StdConformityScore())
+    conformal.conformalize(X_cal, X_cal[:, :1] * np.arange(3) + rng.standard_normal((200, 3)))
+    assert model.calls_ == 1
+    mean, intervals = conformal.predict_interval(X_test)
+    assert model.calls_ == 2
+    np.testing.assert_array_equal(mean, model.predict(X_test))
+    # other inputs of the same shape are predicted, not served from the last call
+    other_mean, _ = conformal.predict_interval(X_other)
+    np.testing.assert_array_equal(other_mean, X_other[:, :1] * np.arange(3))
+    assert not conformal._shared._cache  # nothing kept between calls

@@ -17,7 +17,8 @@ class MultiTaskSplitConformalRegressor:
     regressor per task, each on that task's column of the model's
     predictions, with its own copy of the conformity score (a learnt floor
     is learnt per task), so every task gets its own marginal coverage
-    guarantee (not a joint one over tasks).
+    guarantee (not a joint one over tasks). The model predicts each input
+    set once for all tasks (not once per task).
 
     Parameters
     ----------
@@ -60,10 +61,13 @@ class MultiTaskSplitConformalRegressor:
                              f"got {y.shape}. A single-task model needs MAPIE's "
                              "SplitConformalRegressor itself")
         self.conformity_scores_ = [copy.deepcopy(self.conformity_score) for _ in range(y.shape[1])]
-        self.regressors_ = [
-            SplitConformalRegressor(_TaskView(self.estimator, task), self.confidence_level,
-                                    score, prefit=True).conformalize(X_conformalize, y[:, task])
-            for task, score in enumerate(self.conformity_scores_)]
+        self._shared = _SharedPredictions(self.estimator)
+        with self._shared:
+            self.regressors_ = [
+                SplitConformalRegressor(_TaskView(self._shared, task), self.confidence_level,
+                                        score, prefit=True).conformalize(X_conformalize,
+                                                                         y[:, task])
+                for task, score in enumerate(self.conformity_scores_)]
         return self
 
     def predict_interval(self, X):
@@ -77,26 +81,61 @@ class MultiTaskSplitConformalRegressor:
         """
         if not hasattr(self, "regressors_"):
             raise RuntimeError("call conformalize before predict_interval")
-        parts = [regressor.predict_interval(X) for regressor in self.regressors_]
+        with self._shared:
+            parts = [regressor.predict_interval(X) for regressor in self.regressors_]
         return (np.stack([p[0] for p in parts], axis=-1),
                 np.stack([p[1] for p in parts], axis=-1))
+
+
+class _SharedPredictions:
+    """A fitted model whose predictions the task views share within one call.
+
+    Inside ``with shared:``, a prediction for inputs equal (in shape and
+    value) to the last ones is reused; leaving the block forgets it, so no
+    prediction outlives the call that made it.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self._cache = {}
+
+    def __enter__(self):
+        self._cache = {}
+        return self
+
+    def __exit__(self, *exc_info):
+        self._cache = {}
+
+    def predict(self, X, return_std: bool):
+        """``(mean, std or None)``, each ``(n_samples, n_tasks)``."""
+        X_seen, outputs = self._cache.get(return_std, (None, None))
+        if X_seen is None or not _same_inputs(X_seen, X):
+            outputs = (tuple(np.asarray(a) for a in self.estimator.predict(X, return_std=True))
+                       if return_std else (np.asarray(self.estimator.predict(X)), None))
+            self._cache[return_std] = (X, outputs)
+        return outputs
+
+
+def _same_inputs(a, b) -> bool:
+    if a is b:
+        return True
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
 
 
 class _TaskView(RegressorMixin, BaseEstimator):
     """One task of a fitted multi-task regressor, as a single-target one."""
 
-    def __init__(self, estimator=None, task=0):
-        self.estimator = estimator
+    def __init__(self, shared=None, task=0):
+        self.shared = shared
         self.task = task
 
     def fit(self, X, y):
         raise TypeError("a task of a fitted model is conformalized as it is (prefit), not refitted")
 
     def predict(self, X, return_std=False):
-        if not return_std:
-            return np.asarray(self.estimator.predict(X))[:, self.task]
-        mean, std = self.estimator.predict(X, return_std=True)
-        return np.asarray(mean)[:, self.task], np.asarray(std)[:, self.task]
+        mean, std = self.shared.predict(X, return_std)
+        return (mean[:, self.task], std[:, self.task]) if return_std else mean[:, self.task]
 
     def __sklearn_is_fitted__(self):
         return True
@@ -107,5 +146,5 @@ class _TaskView(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags = self.estimator.__sklearn_tags__().input_tags
+        tags.input_tags = self.shared.estimator.__sklearn_tags__().input_tags
         return tags
