@@ -27,7 +27,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml Makefile
 		$(PY) -m pip install --quiet --only-binary=:all: "torch==$(TORCH_VERSION)" \
 			$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); \
 	fi
-	$(PY) -m pip install --quiet -e ".[test,plot,lm,interpret,parquet,cluster]"
+	$(PY) -m pip install --quiet -e ".[test,plot,lm,interpret,parquet,cluster,genome]"
 	touch $@
 
 demo: venv

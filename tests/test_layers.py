@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "uqgenomics"
 #: Layer of each part of the package; a module may import from its own
 #: layer and the ones with a smaller number only.
 LAYERS = {
-    "_version": 0, "encoding": 0, "datasets": 0,
+    "_version": 0, "encoding": 0, "datasets": 0, "genome": 0,
     "networks": 1, "losses": 1,
     "_engine": 2,
     "_base": 3, "_density": 3, "_families": 3, "_result": 3, "_validation": 3, "_model_file": 3,

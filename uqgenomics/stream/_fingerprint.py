@@ -98,14 +98,22 @@ def _plain(value) -> bool:
     return isinstance(value, (tuple, list)) and all(_plain(v) for v in value)
 
 
-def run_fingerprint(estimator, source, window, stride, columns) -> dict:
-    """The fingerprint a writer stores: source, tiling, model and columns.
+def run_fingerprint(estimator, source, window, stride, columns, options=None) -> dict:
+    """The fingerprint a writer stores: source, tiling, model, columns and
+    other options that change the values (JSON-able).
 
-    ``source`` is None in it when the source's contents cannot be checked.
+    ``source`` is None in it when the source's contents cannot be checked;
+    a dict of sources (e.g. variants and genome) is identified per entry,
+    None when one of them cannot be checked.
     """
-    return {"format": "uqgenomics-run/1", "source": source_identity(source),
-            "window": window, "stride": stride, "model": model_digest(estimator),
-            "columns": list(columns)}
+    if isinstance(source, dict):
+        identities = {key: source_identity(value) for key, value in source.items()}
+        identity = None if None in identities.values() else identities
+    else:
+        identity = source_identity(source)
+    return {"format": "uqgenomics-run/1", "source": identity, "window": window,
+            "stride": stride, "model": model_digest(estimator), "columns": list(columns),
+            "options": options}
 
 
 def check_same_run(out, stored: dict | None, current: dict) -> None:
@@ -119,12 +127,12 @@ def check_same_run(out, stored: dict | None, current: dict) -> None:
         raise ValueError(f"{os.fspath(out)} exists, and the source is a one-pass iterator "
                          "whose contents cannot be checked against it; pass resume=False to "
                          "start afresh, or stream from a file, array or list")
-    differ = [key for key in ("source", "window", "stride", "model", "columns")
-              if stored.get(key) != current[key]]
+    differ = [key for key in ("source", "window", "stride", "model", "columns", "options")
+              if stored.get(key) != current.get(key)]
     if differ:
         what = {"source": "another source", "window": "another window",
                 "stride": "another stride", "model": "another model (weights or parameters)",
-                "columns": "other columns"}
+                "columns": "other columns", "options": f"other options ({stored.get('options')})"}
         raise ValueError(f"{os.fspath(out)} holds a run with "
                          f"{', '.join(what[key] for key in differ)}; appending would mix two "
                          f"runs: {overwrite}")

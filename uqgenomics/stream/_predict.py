@@ -189,7 +189,7 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
         for names, result in predict_stream(estimator, source, chunk_size=chunk_size,
                                             window=window, stride=stride, skip=writer.n_rows,
                                             n_jobs=n_jobs):
-            writer.write(names, _result_values(result))
+            writer.write({"name": names}, _result_values(result))
             if bar is not None:
                 bar.update(len(names))
     finally:

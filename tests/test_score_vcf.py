@@ -1,0 +1,168 @@
+"""score_vcf: variants of a VCF scored against a genome, written resumably."""
+
+import gzip
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pysam = pytest.importorskip("pysam", reason="genome files need pysam (uqgenomics[genome])")
+
+from uqgenomics import EnsembleRegressor, EvidentialRegressor  # noqa: E402
+from uqgenomics.datasets import make_regulatory_sequences  # noqa: E402
+from uqgenomics.genome import Genome, Variant, variant_windows  # noqa: E402
+from uqgenomics.variants import (  # noqa: E402
+    VARIANT_KEYS,
+    effect_columns,
+    predict_variant_effects,
+    score_vcf,
+)
+
+from ._float32 import assert_float32_close  # noqa: E402
+from .conftest import SHARED_DATA, TINY_CNN  # noqa: E402
+from .test_genome import random_genome, write_fasta, write_vcf  # noqa: E402
+
+LENGTH = 40
+
+
+@pytest.fixture(scope="module")
+def model():
+    X, y = make_regulatory_sequences(300, length=LENGTH, random_state=0)
+    return EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+
+
+@pytest.fixture
+def files(tmp_path):
+    contigs = random_genome(1)
+    fasta = write_fasta(tmp_path / "genome.fa", contigs)
+    chr1 = contigs["chr1"].upper()
+    other = {b: "A" if b != "A" else "C" for b in "ACGT"}
+    records = [("chr1", p + 1, f"v{p}", chr1[p], other[chr1[p]]) for p in range(60, 200, 7)]
+    records += [("chr1", 101, "multi", chr1[100], ",".join(sorted({"A", "C", "G", "T"}
+                                                                   - {chr1[100]})))]
+    records += [("chr1", 121, "ins", chr1[120], chr1[120] + "TTAG"),
+                ("chr1", 131, "del", chr1[130:134], chr1[130]),
+                ("chr1", 141, "wrong_ref", other[chr1[140]], "G"),
+                ("chr1", 3, "edge", chr1[2], other[chr1[2]])]
+    vcf = write_vcf(tmp_path / "calls.vcf", records)
+    return contigs, fasta, vcf
+
+
+def test_every_alt_allele_gets_a_row_and_ok_rows_carry_paired_effects(model, files):
+    contigs, fasta, vcf = files
+    with pytest.warns(UserWarning, match=r"2 of 27 variants were not scored.*outside_contig 1"
+                                         r".*ref_mismatch 1"):
+        table = score_vcf(model, vcf, fasta, chunk_size=5)
+    assert list(table.columns) == [*VARIANT_KEYS, "effect", "epistemic", "aleatoric", "total",
+                                   "z"]
+    assert len(table) == 20 + 3 + 4
+    assert (table.loc[table["id"] == "multi", "alt"].str.len() == 1).all()
+    assert table.set_index("id").loc[["wrong_ref", "edge"], "status"].tolist() == [
+        "ref_mismatch", "outside_contig"]
+    flagged = table["status"] != "ok"
+    assert table.loc[flagged, ["effect", "total", "z"]].isna().all().all()
+    assert (table.loc[flagged, "n_ambiguous"] == -1).all()
+    ok = table[~flagged]
+    assert ok[["effect", "epistemic", "total"]].notna().all().all()
+    # two members disagree (a variant neither member's max-pool sees has 0 effect)
+    assert (ok["epistemic"] > 0).mean() > 0.8
+    np.testing.assert_allclose(ok["z"], ok["effect"] / ok["total"])
+    # the same effects as predict_variant_effects on the documented windows
+    variants = [Variant(r.chrom, r.pos, r.id, r.ref, r.alt) for r in ok.itertuples()]
+    windows = variant_windows(Genome(fasta), variants, LENGTH)
+    direct = predict_variant_effects(model, windows.ref, windows.alt)
+    scale = float(np.abs(model.predict(windows.ref)).max())
+    assert_float32_close(ok["effect"], direct.mean, scale=scale)
+    assert_float32_close(ok["epistemic"], direct.epistemic, scale=scale)
+
+
+def test_written_tables_resume_after_an_interruption(model, files, tmp_path):
+    _, fasta, vcf = files
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the flagged rows, tested above
+        expected = score_vcf(model, vcf, fasta)
+        out = tmp_path / "effects.tsv"
+        assert score_vcf(model, vcf, fasta, out, chunk_size=4) == 27
+        full = out.read_text()
+        lines = full.splitlines(keepends=True)
+        out.write_text("".join(lines[:11]) + lines[11][:9])  # killed mid-row
+        assert score_vcf(model, vcf, fasta, out, chunk_size=4) == 27
+        assert out.read_text() == full
+        written = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=["nan"])
+        pd.testing.assert_frame_equal(written[list(VARIANT_KEYS)], expected[list(VARIANT_KEYS)])
+        np.testing.assert_allclose(written["effect"], expected["effect"], rtol=1e-6)
+        parquet = tmp_path / "effects.parquet"
+        assert score_vcf(model, vcf, fasta, parquet, chunk_size=8) == 27
+        from_parquet = pd.read_parquet(parquet)
+        pd.testing.assert_frame_equal(from_parquet[list(VARIANT_KEYS)],
+                                      expected[list(VARIANT_KEYS)])
+        assert score_vcf(model, vcf, fasta, tmp_path / "effects.h5") == 27
+    with pytest.raises(ValueError, match=r"other options \(\{'unpaired': None\}\)"):
+        score_vcf(model, vcf, fasta, out, unpaired="independent")
+    other_vcf = write_vcf(tmp_path / "other.vcf", [("chr1", 100, ".", "A", "G")])
+    with pytest.raises(ValueError, match="another source"):
+        score_vcf(model, other_vcf, fasta, out)
+
+
+def test_misnamed_contigs_and_bad_settings_fail_before_scoring(model, files, tmp_path):
+    contigs, fasta, _ = files
+    vcf = write_vcf(tmp_path / "ensembl.vcf", [("1", 100, ".", "A", "G")],
+                    contigs={"1": 300})
+    with pytest.raises(KeyError, match=r"'1' is not in genome.fa.*has 'chr1'"):
+        score_vcf(model, vcf, fasta)
+    with pytest.raises(ValueError, match="chunk_size"):
+        score_vcf(model, vcf, fasta, chunk_size=0)
+    with pytest.raises(ValueError, match="unpaired"):
+        score_vcf(model, vcf, fasta, unpaired="both")
+    features = EnsembleRegressor("mlp", n_estimators=2, max_epochs=1, random_state=0).fit(
+        np.random.default_rng(0).normal(size=(40, 5)), np.arange(40.0))
+    with pytest.raises(ValueError, match="one-hot sequences"):
+        score_vcf(features, vcf, fasta)
+
+
+def test_head_families_say_how_they_combined_ref_and_alt(files):
+    _, fasta, vcf = files
+    X, y = make_regulatory_sequences(200, length=LENGTH, random_state=0)
+    evidential = EvidentialRegressor(**TINY_CNN).fit(X, y)
+    with pytest.warns(UserWarning, match="fully correlated"):
+        score_vcf(evidential, vcf, fasta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        correlated = score_vcf(evidential, vcf, fasta, unpaired="correlated")
+        independent = score_vcf(evidential, vcf, fasta, unpaired="independent")
+    ok = correlated["status"] == "ok"
+    assert (independent.loc[ok, "epistemic"] >= correlated.loc[ok, "epistemic"] - 1e-6).all()
+    assert effect_columns(evidential) == ["effect", "epistemic", "aleatoric", "total", "z"]
+
+
+@pytest.mark.shared_data
+def test_the_e_coli_genome_as_bgzip_with_an_index(model, tmp_path):
+    """A real genome: bgzipped, indexed on first use; SNVs, indels, a
+    multi-allelic site and a wrong REF written against its sequence."""
+    source = SHARED_DATA / "genomes" / "ecoli_k12.fasta.gz"
+    plain = tmp_path / "ecoli.fa"
+    with gzip.open(source, "rb") as handle, open(plain, "wb") as out:
+        shutil.copyfileobj(handle, out)
+    pysam.tabix_compress(str(plain), str(tmp_path / "ecoli.fa.gz"))
+    genome = Genome(tmp_path / "ecoli.fa.gz")
+    assert (tmp_path / "ecoli.fa.gz.fai").exists() and (tmp_path / "ecoli.fa.gz.gzi").exists()
+    (chrom, size), = genome.contigs.items()
+    assert size == 4_646_332
+    bases = {p: genome.fetch(chrom, p - 1, p + 3) for p in (10_000, 2_000_000, 4_600_000)}
+    records = [(chrom, 10_000, "snv", bases[10_000][0], "A" if bases[10_000][0] != "A" else "C"),
+               (chrom, 2_000_000, "multi", bases[2_000_000][0],
+                ",".join(b for b in "ACGT" if b != bases[2_000_000][0])),
+               (chrom, 4_600_000, "del", bases[4_600_000], bases[4_600_000][0]),
+               (chrom, 4_600_000, "ins", bases[4_600_000][0], bases[4_600_000][0] + "GATTACA"),
+               (chrom, 3_000_000, "wrong_ref", "ACGTACGT", "A")]
+    vcf = write_vcf(tmp_path / "ecoli.vcf", records, contigs={chrom: size})
+    pysam.tabix_compress(str(vcf), str(tmp_path / "ecoli.vcf.gz"))
+    out = tmp_path / "ecoli_effects.tsv"
+    with pytest.warns(UserWarning, match="1 of 7 variants were not scored"):
+        assert score_vcf(model, tmp_path / "ecoli.vcf.gz", genome, out) == 7
+    table = pd.read_csv(out, sep="\t")
+    assert table["status"].tolist() == ["ok"] * 6 + ["ref_mismatch"]
+    assert table["id"].tolist() == ["snv", "multi", "multi", "multi", "del", "ins", "wrong_ref"]
+    assert table.loc[:5, "effect"].notna().all() and np.isnan(table.loc[6, "effect"])
