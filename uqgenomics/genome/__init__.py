@@ -1,10 +1,12 @@
-"""Genome files: an indexed reference FASTA, and variants from VCF / BCF or a table.
+"""Genome files: an indexed reference FASTA, BED regions and their tiling, and
+variants from VCF / BCF or a table.
 
 Reads through pysam (install ``uqgenomics[genome]``), imported when a file
 is opened.
 """
 
 from ._fasta import Genome
+from ._regions import Region, check_regions, genome_regions, read_bed, tile_regions
 from ._variants import (
     STATUSES,
     Variant,
@@ -17,11 +19,16 @@ from ._variants import (
 
 __all__ = [
     "Genome",
+    "Region",
     "STATUSES",
     "Variant",
     "VariantWindows",
+    "check_regions",
+    "genome_regions",
     "iter_variants",
+    "read_bed",
     "read_variant_table",
     "read_vcf",
+    "tile_regions",
     "variant_windows",
 ]
