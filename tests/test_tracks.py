@@ -165,3 +165,53 @@ def test_bedgraph_and_classifier_tracks(fasta, tmp_path):
         write_tracks(classifier, fasta, tmp_path / "x", max_ambiguous=-1)
     with pytest.raises(ValueError, match="format"):
         write_tracks(classifier, fasta, tmp_path / "x", format="wig")
+
+
+def _bigwig(path, intervals, contigs=CONTIGS):
+    pybigtools.open(str(path), "w").write(dict(contigs), iter(intervals))
+    return path
+
+
+def test_training_data_from_bed_regions_and_bigwig_or_table_targets(fasta, tmp_path):
+    from uqgenomics.genome import regions_dataset
+
+    genome = Genome(fasta)
+    bed = tmp_path / "peaks.bed"
+    bed.write_text("chr1\t100\t140\tp1\nchr1\t200\t240\tp2\nchr2\t0\t40\tp3\n")
+    signal = _bigwig(tmp_path / "signal.bw", [("chr1", 100, 120, 2.0), ("chr1", 120, 140, 4.0),
+                                              ("chr1", 200, 240, 1.0), ("chr2", 0, 40, 0.5)])
+    other = _bigwig(tmp_path / "other.bw", [("chr1", 0, 300, 1.0), ("chr2", 0, 120, 3.0)])
+    data = regions_dataset(genome, bed, signal)
+    assert data.X.shape == (3, 40, 4) and data.X.dtype == np.float32
+    np.testing.assert_array_equal(data.X, one_hot_encode(
+        [genome.fetch("chr1", 100, 140), genome.fetch("chr1", 200, 240),
+         genome.fetch("chr2", 0, 40)]))
+    np.testing.assert_allclose(data.y, [3.0, 1.0, 0.5])
+    assert data.target_names == ["signal"] and data.n_ambiguous.tolist() == [0, 0, 5]
+    both = regions_dataset(genome, bed, [signal, other], statistic="max")
+    np.testing.assert_allclose(both.y, [[4.0, 1.0], [1.0, 1.0], [0.5, 3.0]])
+    # windows of another length are centred on the regions, inside the contig
+    wide = regions_dataset(genome, bed, signal, length=60)
+    assert [(w.start, w.end) for w in wide.windows] == [(90, 150), (190, 250), (0, 60)]
+    np.testing.assert_allclose(wide.y, data.y)  # targets stay over the regions
+    # uncovered bases: an error unless told they are zero coverage
+    gappy = _bigwig(tmp_path / "gappy.bw", [("chr1", 100, 110, 4.0), ("chr1", 200, 240, 1.0),
+                                            ("chr2", 0, 40, 0.5)])
+    with pytest.raises(ValueError, match="no value for 30 bases of chr1:100-140"):
+        regions_dataset(genome, bed, gappy)
+    np.testing.assert_allclose(regions_dataset(genome, bed, gappy, uncovered="zero").y[0], 1.0)
+    table = tmp_path / "targets.tsv"
+    table.write_text("chrom\tstart\tend\tactivity\nchr2\t0\t40\t7\nchr1\t100\t140\t5\n"
+                     "chr1\t200\t240\t6\n")
+    np.testing.assert_allclose(regions_dataset(genome, bed, table, target_columns=["activity"]).y,
+                               [5, 6, 7])
+    with pytest.raises(ValueError, match="2 lengths"):
+        regions_dataset(genome, [("chr1", 0, 40), ("chr1", 50, 100)], signal)
+    with pytest.raises(ValueError, match="target_columns"):
+        regions_dataset(genome, bed, table)
+    table.write_text("chrom\tstart\tend\tactivity\nchr1\t100\t140\t5\n")
+    with pytest.raises(ValueError, match="2 regions have no row"):
+        regions_dataset(genome, bed, table, target_columns="activity")
+    with pytest.raises(KeyError, match="'chr1' is not in renamed.bw"):
+        regions_dataset(genome, bed, _bigwig(tmp_path / "renamed.bw", [("1", 0, 10, 1.0)],
+                                             contigs={"1": 300}))

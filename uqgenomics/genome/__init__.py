@@ -1,5 +1,5 @@
 """Genome files: an indexed reference FASTA, BED regions and their tiling, and
-variants from VCF / BCF or a table.
+variants from VCF / BCF or a table, and training data from regions.
 
 Reads through pysam (install ``uqgenomics[genome]``), imported when a file
 is opened.
@@ -7,6 +7,7 @@ is opened.
 
 from ._fasta import Genome
 from ._regions import Region, check_regions, genome_regions, read_bed, tile_regions
+from ._training import regions_dataset
 from ._variants import (
     STATUSES,
     Variant,
@@ -28,6 +29,7 @@ __all__ = [
     "iter_variants",
     "read_bed",
     "read_variant_table",
+    "regions_dataset",
     "read_vcf",
     "tile_regions",
     "variant_windows",
