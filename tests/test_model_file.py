@@ -103,6 +103,29 @@ def test_nested_fitted_estimators_round_trip(sequences, tmp_path):
     assert not any(p.requires_grad for p in loaded.net_.module_.base.parameters())
 
 
+@pytest.mark.parametrize("method", ["std", "affine", "isotonic"])
+def test_calibration_wrappers_round_trip_with_their_fitted_strategies(sequences, tmp_path,
+                                                                     method):
+    from uqgenomics.calibration import RecalibratedRegressor, TemperatureScaledClassifier
+
+    X, y, X_test, y_test = sequences
+    model = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    recalibrated = RecalibratedRegressor(model, method=method).fit(X_test[:60], y_test[:60])
+    loaded = uqgenomics.load(uqgenomics.save(recalibrated, tmp_path / "recal.safetensors"))
+    assert _same(vars(loaded.calibrators_[0]), vars(recalibrated.calibrators_[0]))
+    for level in (0.5, 0.9):  # same weights and strategy state: the same computation
+        np.testing.assert_array_equal(loaded.predict_interval(X_test, level),
+                                      recalibrated.predict_interval(X_test, level))
+    np.testing.assert_array_equal(loaded.predict(X_test, return_std=True)[1],
+                                  recalibrated.predict(X_test, return_std=True)[1])
+    labels = np.where(y > np.median(y), "a", "b")
+    scaled = TemperatureScaledClassifier(EnsembleClassifier(n_estimators=2, **TINY_CNN).fit(
+        X, labels)).fit(X_test, np.where(y_test > np.median(y), "a", "b"))
+    loaded = uqgenomics.load(uqgenomics.save(scaled, tmp_path / "scaled.safetensors"))
+    assert loaded.temperature_ == scaled.temperature_
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), scaled.predict_proba(X_test))
+
+
 def test_an_unfitted_estimator_round_trips(tmp_path):
     model = EnsembleClassifier(n_estimators=3, lr=5e-3, network__filters=(4,))
     loaded = uqgenomics.load(uqgenomics.save(model, tmp_path / "unfitted.safetensors"))

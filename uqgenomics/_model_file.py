@@ -151,9 +151,13 @@ def _encode(value, prefix: str, tensors: dict, name: str):
         return {"__class__": _class_ref(value)}
     if isinstance(value, BaseEstimator) and not isinstance(value, NeuralNet):
         return {"__estimator__": _encode_estimator(value, prefix, tensors)}
+    # an object's fitted state (a strategy's scale...) beside its arguments
+    fitted = {k: _encode(v, f"{prefix}{k}.", tensors, name) for k, v in vars(value).items()
+              if k.endswith("_") and not k.startswith("_")} if hasattr(value, "__dict__") else {}
     return {"__object__": _class_ref(type(value)),
             "params": {k: _encode(v, f"{prefix}{k}.", tensors, name)
-                       for k, v in _constructor_arguments(value, name).items()}}
+                       for k, v in _constructor_arguments(value, name).items()},
+            "fitted": fitted}
 
 
 def _constructor_arguments(value, name: str) -> dict:
@@ -276,7 +280,10 @@ class _Reader:
             return self.estimator(encoded["__estimator__"])
         if "__object__" in encoded:
             cls = self.resolve(encoded["__object__"], (Callback,), any_uqgenomics=True)
-            return cls(**{k: self.value(v) for k, v in encoded["params"].items()})
+            value = cls(**{k: self.value(v) for k, v in encoded["params"].items()})
+            for name, fitted in encoded.get("fitted", {}).items():
+                setattr(value, name, self.value(fitted))
+            return value
         raise ValueError(f"unreadable value in the model file: {sorted(encoded)}")
 
     def estimator(self, spec):

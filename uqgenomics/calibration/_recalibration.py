@@ -78,9 +78,10 @@ class IsotonicCDF:
     def fit(self, residuals, std):
         levels = norm.cdf(residuals / np.maximum(std, _TINY))
         observed = np.searchsorted(np.sort(levels), levels, side="right") / len(levels)
-        self.isotonic_ = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True,
-                                            out_of_bounds="clip").fit(levels, observed)
-        self._mapped = np.maximum.accumulate(self.isotonic_.predict(self._GRID))
+        isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True,
+                                      out_of_bounds="clip").fit(levels, observed)
+        # R on a grid of CDF levels: all of the fitted state (arrays, so it saves)
+        self.mapped_ = np.maximum.accumulate(isotonic.predict(self._GRID))
         u = (np.arange(2000) + 0.5) / 2000
         self.scale_ = float(np.sqrt(np.mean(self._z(u) ** 2)))
         return self
@@ -88,7 +89,7 @@ class IsotonicCDF:
     def _z(self, u) -> np.ndarray:
         """``Φ⁻¹(R⁻¹(u))``: standardised quantiles of the recalibrated distribution."""
         # the smallest CDF level whose recalibrated level reaches u
-        index = np.minimum(np.searchsorted(self._mapped, u, side="left"), len(self._GRID) - 1)
+        index = np.minimum(np.searchsorted(self.mapped_, u, side="left"), len(self._GRID) - 1)
         return norm.ppf(self._GRID[index])
 
     def total(self, std):
