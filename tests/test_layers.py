@@ -18,7 +18,7 @@ LAYERS = {
     "regression": 4, "classification": 4, "features": 4, "augment": 4,
     "metrics": 5, "plotting": 5, "interpret": 5, "variants": 5, "stream": 5,
     "calibration": 5, "conformal": 5,
-    "demo": 6, "__init__": 6,
+    "demo": 6, "cli": 6, "__init__": 6,
 }
 
 

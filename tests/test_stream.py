@@ -303,3 +303,22 @@ def test_classifier_and_multitask_columns(sequences, fasta, tmp_path):
     two = EnsembleRegressor(n_estimators=2, **dict(TINY_CNN, max_epochs=1)).fit(
         X, np.column_stack([y, -y]))
     assert result_columns(two)[:3] == ["mean_0", "mean_1", "epistemic_0"]
+
+
+def test_calibrated_models_stream_and_their_calibration_is_part_of_the_run(
+        model, sequences, fasta, tmp_path):
+    from uqgenomics.calibration import RecalibratedRegressor
+
+    X_test, y_test = sequences[2:]
+    recalibrated = RecalibratedRegressor(model, method="std").fit(X_test[:60], y_test[:60])
+    out = tmp_path / "calibrated.tsv"
+    assert predict_fasta(recalibrated, fasta, out) == len(X_test)
+    written = pd.read_csv(out, sep="\t")
+    expected = recalibrated.predict_uncertainty(X_test)
+    assert_float32_close(written["total"], expected.total)
+    assert predict_fasta(recalibrated, fasta, out) == len(X_test)  # the same run resumes
+    other = RecalibratedRegressor(model, method="affine").fit(X_test[:60], y_test[:60])
+    with pytest.raises(ValueError, match="another model"):
+        predict_fasta(other, fasta, out)
+    with pytest.raises(ValueError, match="another model"):
+        predict_fasta(model, fasta, out)  # the uncalibrated model is another model too

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._result import Draws
 from ..metrics import interval_score
+from ._wrapper import WrappedModelMixin
 
 #: Levels whose mean interval score picks the method with ``method='auto'``.
 SELECTION_LEVELS = (0.5, 0.8, 0.9, 0.95)
@@ -103,7 +104,7 @@ class IsotonicCDF:
 METHODS = {cls.name: cls for cls in (StdScaling, AffineScaling, IsotonicCDF)}
 
 
-class RecalibratedRegressor(RegressorMixin, BaseEstimator):
+class RecalibratedRegressor(WrappedModelMixin, RegressorMixin, BaseEstimator):
     """A fitted regressor whose predictive std is recalibrated on held-out data.
 
     Deep ensembles and MC dropout are overconfident out of the box (their own

@@ -10,13 +10,14 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._result import ClassificationUncertainty
 from ..classification._base import class_indices
+from ._wrapper import WrappedModelMixin
 
 #: Temperatures searched, as a bracket of log T.
 LOG_T_BOUNDS = (np.log(0.02), np.log(50.0))
 _TINY = np.finfo(np.float64).tiny
 
 
-class TemperatureScaledClassifier(ClassifierMixin, BaseEstimator):
+class TemperatureScaledClassifier(WrappedModelMixin, ClassifierMixin, BaseEstimator):
     """A fitted classifier whose draws are temperature-scaled on held-out data.
 
     Every draw's logits (member, dropout mask, epinet index) are divided by

@@ -63,25 +63,58 @@ def source_identity(source) -> dict | None:
 
 def model_digest(estimator) -> str:
     """A digest of what a fitted estimator predicts with: its class, its
-    plain parameters, its fitted arrays and scalars, and every network's
-    weights and buffers."""
+    plain parameters, its fitted arrays, scalars and fitted objects (a
+    recalibration's strategies), every network's weights and buffers, and
+    the same of the estimators it wraps (a recalibrated model's, a
+    student's teacher)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(type(estimator).__qualname__.encode())
-    params = {k: v for k, v in estimator.get_params(deep=False).items()
-              if k not in _NOT_PREDICTIVE and _plain(v)}
-    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
-    for name in sorted(vars(estimator)):
-        value = vars(estimator)[name]
-        if name.endswith("_") and not name.startswith("_"):
-            if isinstance(value, np.ndarray):
-                digest.update(name.encode() + _array_bytes(value))
-            elif _plain(value):
-                digest.update(f"{name}={value!r}".encode())
-    for module in estimator._fitted_networks():
-        for key, tensor in sorted(module.state_dict().items()):
-            digest.update(key.encode())
-            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    _digest_estimator(digest, estimator)
     return digest.hexdigest()
+
+
+def _digest_estimator(digest, estimator) -> None:
+    digest.update(type(estimator).__qualname__.encode())
+    params = estimator.get_params(deep=False)
+    digest.update(json.dumps({k: v for k, v in params.items()
+                              if k not in _NOT_PREDICTIVE and _plain(v)},
+                             sort_keys=True, default=str).encode())
+    for name, value in sorted(params.items()):
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            digest.update(f"param {name}".encode())
+            _digest_estimator(digest, value)
+    for name in sorted(vars(estimator)):
+        if name.endswith("_") and not name.startswith("_"):
+            _digest_value(digest, name, vars(estimator)[name])
+    if hasattr(estimator, "_fitted_networks") and hasattr(estimator, "input_shape_"):
+        for module in estimator._fitted_networks():
+            for key, tensor in sorted(module.state_dict().items()):
+                digest.update(key.encode())
+                digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+
+
+def _digest_value(digest, name: str, value) -> None:
+    """A fitted attribute: arrays by value, plain values by repr, estimators
+    and objects (their fitted attributes) recursively; networks are left to
+    ``_fitted_networks``."""
+    if isinstance(value, np.ndarray):
+        digest.update(name.encode() + _array_bytes(value))
+    elif _plain(value):
+        digest.update(f"{name}={value!r}".encode())
+    elif hasattr(value, "get_params") and hasattr(value, "predict"):
+        if not hasattr(value, "module_"):  # a skorch net: its weights come through the owner
+            digest.update(f"estimator {name}".encode())
+            _digest_estimator(digest, value)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _digest_value(digest, f"{name}[{i}]", item)
+    elif isinstance(value, dict):
+        for key in sorted(value, key=str):
+            _digest_value(digest, f"{name}[{key!r}]", value[key])
+    elif hasattr(value, "__dict__"):
+        digest.update(f"{name}:{type(value).__qualname__}".encode())
+        for key in sorted(vars(value)):
+            if key.endswith("_") and not key.startswith("_"):
+                _digest_value(digest, f"{name}.{key}", vars(value)[key])
 
 
 def _array_bytes(array: np.ndarray) -> bytes:
