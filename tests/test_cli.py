@@ -52,7 +52,7 @@ def workspace(tmp_path_factory):
         handle.writelines(f">{n}\n{s}\n" for n, s in zip(table["name"][320:], table["seq"][320:]))
     (folder / "model.toml").write_text(CONFIG.format(batch_size=TINY_CNN["batch_size"]))
     run("fit", folder / "model.toml", folder / "train.tsv", folder / "model.safetensors",
-        "--target", "activity")
+        "--target", "activity", "--quiet")
     return folder
 
 
@@ -68,6 +68,18 @@ def test_fit_predict_evaluate_calibrate_from_files(workspace):
     report = pd.read_csv(w / "report" / "report.tsv", sep="\t", index_col=0)
     assert report.index.tolist() == ["activity"] and "coverage" in report.columns
     assert "pearson" in stdout and (w / "report" / "calibration.png").stat().st_size > 1000
+    # a table in, rows named by number, joined back to it row by row
+    run("predict", w / "model.safetensors", "--table", w / "truth.tsv", "--out",
+        w / "table_preds.parquet")
+    from_table = pd.read_parquet(w / "table_preds.parquet")
+    assert from_table["name"].tolist() == [str(i) for i in range(80)]
+    np.testing.assert_allclose(from_table["mean"], predictions["mean"], rtol=1e-5, atol=1e-6)
+    status, _, stderr = run("evaluate", w / "table_preds.parquet", w / "truth.tsv", "--target",
+                            "activity", "--out", w / "report2", check=False)
+    assert status == 1 and "80 of 80 predictions have no activity" in stderr  # "0" vs "s320"
+    _, _, stderr = run("evaluate", w / "table_preds.parquet", w / "truth.tsv", "--by-row",
+                       "--target", "activity", "--out", w / "report2")
+    assert "The 95% intervals cover" in stderr
     _, _, stderr = run("calibrate", w / "model.safetensors", w / "heldout.csv",
                        w / "calibrated.safetensors", "--target", "activity",
                        "--method", "affine")
@@ -121,7 +133,7 @@ def test_errors_are_one_line_with_a_non_zero_status(workspace, tmp_path):
     assert status == 1 and "Traceback" in stderr
     status, _, stderr = run("predict", w / "model.safetensors", "--out", tmp_path / "x.tsv",
                             check=False)
-    assert status == 2 and "either --fasta" in stderr  # a usage error: click's status 2
+    assert status == 2 and "give one of --fasta" in stderr  # a usage error: status 2
     for command in ("fit", "predict", "score-variants", "evaluate", "calibrate"):
         _, stdout, _ = run(command, "--help")
         assert "Example" in stdout, command

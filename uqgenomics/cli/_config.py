@@ -42,7 +42,7 @@ def _read_toml(path) -> dict:
         raise ValueError(f"{os.fspath(path)} is not valid TOML: {error}") from None
 
 
-def estimator_from_config(path):
+def estimator_from_config(path, defaults=None):
     """The unfitted estimator a TOML file describes.
 
     The file names ``estimator`` (a class of ``uqgenomics.regression`` or
@@ -53,6 +53,9 @@ def estimator_from_config(path):
     Parameters
     ----------
     path : str or path-like
+    defaults : dict, default=None
+        Parameters used where the file does not set them (the command
+        line's progress bar).
 
     Returns
     -------
@@ -76,4 +79,4 @@ def estimator_from_config(path):
     if wrong:
         raise ValueError(f"{os.fspath(path)}: {name} has no parameter {wrong}; its parameters "
                          f"are {sorted(valid)} and network__* for the network")
-    return cls(**params)
+    return cls(**{**(defaults or {}), **params})

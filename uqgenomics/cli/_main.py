@@ -40,9 +40,15 @@ def _read_data(path, sequence_column, target_columns, labels):
     if name.endswith(_TABLE):
         if labels:
             raise click.UsageError("--labels goes with FASTA input; a table holds its targets")
-        return read_table(path, sequence_column=sequence_column,
-                          target_columns=target_columns[0] if len(target_columns) == 1
-                          else list(target_columns))
+        try:
+            return read_table(path, sequence_column=sequence_column,
+                              target_columns=target_columns[0] if len(target_columns) == 1
+                              else list(target_columns))
+        except ValueError as error:
+            if "no column" in str(error):  # say which option names the column
+                raise ValueError(f"{error}: name the columns with --sequence-column and "
+                                 "--target") from None
+            raise
     if name.endswith(_FASTA):
         if not labels:
             raise click.UsageError("FASTA input needs --labels TABLE: a 'name' column matching "
@@ -105,16 +111,27 @@ Example:
 @click.option("--group-strands/--no-group-strands", default=True, show_default=True,
               help="Keep a sequence and its reverse complement on one side of the "
                    "validation split.")
-def fit(config, data, model, sequence_column, target_columns, labels, group_strands):
+@click.option("--quiet", is_flag=True, help="No progress bar (unless the config sets verbose).")
+def fit(config, data, model, sequence_column, target_columns, labels, group_strands, quiet):
     from .._model_file import save
     from ..encoding import reverse_complement_groups
 
-    estimator = estimator_from_config(config)
+    estimator = estimator_from_config(config, defaults={"verbose": 0 if quiet else 1})
     sequences, y = _read_data(data, sequence_column, target_columns, labels)
     groups = reverse_complement_groups(sequences) if group_strands else None
     click.echo(f"fitting {type(estimator).__name__} on {len(sequences)} sequences", err=True)
     estimator.fit(sequences, _targets(estimator, y), groups=groups)
     click.echo(f"saved {save(estimator, model)}", err=True)
+
+
+def _table_records(path, sequence_column, name_column) -> list[tuple[str, str]]:
+    """``(name, sequence)`` rows of a table, named by a column or by row number."""
+    frame = _read_any(path)
+    missing = [c for c in (sequence_column, name_column) if c and c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} has no column {missing}; it has {list(frame.columns)}")
+    names = frame[name_column].astype(str) if name_column else map(str, range(len(frame)))
+    return list(zip(names, frame[sequence_column].astype(str)))
 
 
 def _load(model):
@@ -127,6 +144,10 @@ def _load(model):
 @click.argument("model", type=click.Path(exists=True, dir_okay=False))
 @click.option("--fasta", type=click.Path(exists=True, dir_okay=False),
               help="Sequences to score (one row per record, or per window with --window).")
+@click.option("--table", type=click.Path(exists=True, dir_okay=False),
+              help="Sequences to score from a table's --sequence-column.")
+@click.option("--sequence-column", default="seq", show_default=True)
+@click.option("--name-column", help="Table column naming the rows (default: row numbers).")
 @click.option("--genome", type=click.Path(exists=True, dir_okay=False),
               help="Reference genome FASTA, to score regions of it.")
 @click.option("--bed", type=click.Path(exists=True, dir_okay=False),
@@ -144,32 +165,37 @@ def _load(model):
 @click.option("--jobs", type=int, default=None, help="Parallel workers.")
 @click.option("--overwrite", is_flag=True,
               help="Start afresh instead of resuming an existing output of the same run.")
-def predict(model, fasta, genome, bed, out, tracks, track_format, aggregation, window, stride,
-            chunk_size, jobs, overwrite):
+def predict(model, fasta, table, sequence_column, name_column, genome, bed, out, tracks,
+            track_format, aggregation, window, stride, chunk_size, jobs, overwrite):
     """Predict means and uncertainties with MODEL.
 
     \b
     Examples:
       uqgenomics predict model.safetensors --fasta seqs.fa --out preds.tsv
+      uqgenomics predict model.safetensors --table test.tsv --out preds.tsv
       uqgenomics predict model.safetensors --genome hg38.fa.gz --bed peaks.bed \\
           --out preds.parquet
       uqgenomics predict model.safetensors --genome hg38.fa.gz --bed peaks.bed \\
           --stride 50 --tracks tracks/peaks
     """
-    if (fasta is None) == (genome is None):
-        raise click.UsageError("give either --fasta (sequences) or --genome (regions)")
-    if fasta is not None and (bed or tracks):
+    if sum(x is not None for x in (fasta, table, genome)) != 1:
+        raise click.UsageError("give one of --fasta or --table (sequences) or --genome "
+                               "(regions)")
+    if genome is None and (bed or tracks):
         raise click.UsageError("--bed and --tracks go with --genome")
     if genome is not None and (out is None) == (tracks is None):
         raise click.UsageError("with --genome, give --out (a table) or --tracks (a prefix)")
-    if fasta is not None and out is None:
+    if genome is None and out is None:
         raise click.UsageError("--out is required")
     estimator = _load(model)
     common = dict(chunk_size=chunk_size, n_jobs=jobs, progress=True, resume=not overwrite)
-    if fasta is not None:
-        from ..stream import predict_fasta
+    if fasta is not None or table is not None:
+        from ..stream import write_predictions
 
-        rows = predict_fasta(estimator, fasta, out, window=window, stride=stride, **common)
+        source = fasta if fasta is not None else _table_records(table, sequence_column,
+                                                                name_column)
+        rows = write_predictions(estimator, source, out, window=window, stride=stride,
+                                 **common)
         click.echo(f"{rows} rows in {out}", err=True)
     elif out is not None:
         from ..stream import predict_regions
@@ -224,11 +250,14 @@ def score_variants(model, variants, genome, out, unpaired, chunk_size, overwrite
               help="Folder for report.tsv and the plots.")
 @click.option("--key", default="name", show_default=True,
               help="Column that joins predictions and truth.")
+@click.option("--by-row", is_flag=True,
+              help="Join row by row instead (truth without a key column, e.g. the table "
+                   "predicted with `predict --table`; the row counts must match).")
 @click.option("--target", "target_column", default="y", show_default=True,
               help="Truth column.")
 @click.option("--level", type=float, default=0.95, show_default=True,
               help="Nominal level of the intervals.")
-def evaluate(predictions, truth, out, key, target_column, level):
+def evaluate(predictions, truth, out, key, by_row, target_column, level):
     """Compare PREDICTIONS (a table from `predict`) with TRUTH (a table with
     the same --key and a --target column): accuracy, calibration and
     whether the uncertainty tracks the error, as report.tsv and plots.
@@ -236,17 +265,26 @@ def evaluate(predictions, truth, out, key, target_column, level):
     \b
     Example:
       uqgenomics evaluate preds.tsv truth.tsv --target activity --out report/
+      uqgenomics evaluate preds.tsv test.tsv --by-row --target activity --out report/
     """
     from .._result import UncertaintyResult
     from ..metrics import uncertainty_report
 
     found = _read_any(predictions)
     expected = _read_any(truth)
+    if by_row:
+        if len(found) != len(expected):
+            raise ValueError(f"--by-row: {predictions} has {len(found)} rows and {truth} "
+                             f"{len(expected)}")
+        key = "__row__"
+        found[key] = expected[key] = np.arange(len(found))
     for frame, name, columns in ((found, predictions, [key, "mean", "epistemic", "aleatoric"]),
                                  (expected, truth, [key, target_column])):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise ValueError(f"{name} has no column {missing}; it has {list(frame.columns)}")
+            hint = "; pass --key COLUMN, or --by-row" if key in missing else ""
+            raise ValueError(f"{name} has no column {missing}; it has {list(frame.columns)}"
+                             + hint)
     joined = found.merge(expected[[key, target_column]], on=key, how="inner",
                          validate="one_to_one")
     if len(joined) < len(found):
@@ -261,7 +299,22 @@ def evaluate(predictions, truth, out, key, target_column, level):
     report.to_csv(folder / "report.tsv", sep="\t")
     click.echo(report.T.to_string(), err=False)
     _plots(folder, y, result)
+    covered = float(report["coverage"].iloc[0])
+    click.echo(_verdict(covered, level), err=True)
     click.echo(f"wrote {folder / 'report.tsv'} and plots in {folder}", err=True)
+
+
+def _verdict(covered: float, level: float) -> str:
+    """What a coverage means, in one sentence."""
+    if covered < level - 0.02:
+        return (f"The {level:.0%} intervals cover {covered:.1%}: overconfident. Recalibrating "
+                "on held-out data drawn like these (uqgenomics calibrate) widens them; a "
+                "recalibrated model that still falls short meets data unlike its "
+                "calibration set.")
+    if covered > level + 0.02:
+        return (f"The {level:.0%} intervals cover {covered:.1%}: wider than they need to be "
+                "(underconfident); recalibration narrows them.")
+    return f"The {level:.0%} intervals cover {covered:.1%}: calibrated at this level."
 
 
 def _read_any(path):
