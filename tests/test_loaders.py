@@ -192,15 +192,25 @@ def test_cagi5_windows_on_written_files(tmp_path):
         "1,110,C,A,0.1,0.0,0,release_EL-K562\n")
     data = load_cagi5(window=6, data_home=tmp_path)
     assert data.n_mismatches == 0
-    assert list(data.ref) == ["NNNCCG", "CGTACG", "GTACNN"]
-    assert list(data.alt) == ["NNNTCG", "CGTGCG", "GTAANN"]
+    # inside the element: the first and last variants off-centre, no N
+    assert list(data.ref) == ["CCGTAC", "CGTACG", "ACGTAC"]
+    assert list(data.alt) == ["TCGTAC", "CGTGCG", "ACGTAA"]
+    assert list(data.frame["window_index"]) == [0, 3, 5]
+    assert list(data.frame["n_padded"]) == [0, 0, 0]
     assert list(data.frame["element"]) == ["EL"] * 3
     assert list(data.frame["element_set"]) == ["EL-K562", "EL-HepG2", "EL-K562"]
     np.testing.assert_allclose(data.y, [0.5, -0.2, 0.1])
     with pytest.warns(UserWarning, match="1 of 3 Ref alleles"):
         original = load_cagi5(window=6, data_home=tmp_path, modified_reference=False)
     assert list(original.frame["ref_matches"]) == [False, True, True]
-    assert original.ref[0] == "NNNACG"
+    assert original.ref[0] == "ACGTAC"
+    # an element shorter than the window: N on both sides, counted and warned
+    with pytest.warns(UserWarning, match=r"1 elements are shorter than the 13 bp window \(EL 10"):
+        wide = load_cagi5(window=13, data_home=tmp_path)
+    assert list(wide.ref) == ["NCCGTACGTACNN"] * 3
+    assert list(wide.alt) == ["NTCGTACGTACNN", "NCCGTGCGTACNN", "NCCGTACGTAANN"]
+    assert list(wide.frame["n_padded"]) == [3, 3, 3]
+    assert list(wide.frame["window_index"]) == [1, 5, 10]
 
 
 def test_sample_reads_positions_strands_and_ambiguity(tmp_path):
@@ -227,8 +237,12 @@ def test_sample_reads_positions_strands_and_ambiguity(tmp_path):
 
 @pytest.mark.shared_data
 def test_real_cagi5_release_set():
-    data = load_cagi5(data_home=SHARED_DATA)
+    with pytest.warns(UserWarning, match=r"1 elements are shorter .*HBB 188 bp"):
+        data = load_cagi5(data_home=SHARED_DATA)
     assert len(data.frame) == 4650 and data.n_mismatches == 0
+    padded = data.frame["n_padded"] > 0
+    assert set(data.frame.loc[padded, "element"]) == {"HBB"}
+    assert not any("N" in w for w in data.ref[~padded.to_numpy()])  # inside the element
     assert data.frame["element_set"].nunique() == 15
     assert all(len(w) == 230 for w in data.ref[:50])
     differs = [sum(a != b for a, b in zip(r, s)) for r, s in zip(data.ref, data.alt)]
