@@ -167,3 +167,37 @@ def test_the_e_coli_genome_as_bgzip_with_an_index(model, tmp_path):
     assert table["status"].tolist() == ["ok"] * 6 + ["ref_mismatch"]
     assert table["id"].tolist() == ["snv", "multi", "multi", "multi", "del", "ins", "wrong_ref"]
     assert table.loc[:5, "effect"].notna().all() and np.isnan(table.loc[6, "effect"])
+
+
+def test_conformal_effect_intervals_cover_measured_effects_in_their_units():
+    from uqgenomics.variants import ConformalEffectIntervals
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    effect = rng.normal(size=n)
+    total = rng.uniform(0.1, 1.0, size=n)  # predicted std, in the model's units
+    # measured on another scale (×3 + 1), with noise that grows with the std
+    measured = 1.0 + 3.0 * (effect + total * rng.normal(size=n))
+    fit, test = slice(0, 2000), slice(2000, None)
+    calibrator = ConformalEffectIntervals(0.9, random_state=0).fit(
+        effect[fit], total[fit], measured[fit])
+    assert abs(calibrator.slope_ - 3.0) < 0.3 and abs(calibrator.intercept_ - 1.0) < 0.3
+    center, low, high = calibrator.predict_interval(effect[test], total[test])
+    covered = (measured[test] >= low) & (measured[test] <= high)
+    assert abs(covered.mean() - 0.9) < 3 * np.sqrt(0.09 / 2000) + 0.01
+    width = high - low
+    assert np.corrcoef(width, total[test])[0, 1] > 0.9  # wider where the model is unsure
+    table = pd.DataFrame({"effect": np.r_[effect[test][:5], np.nan],
+                          "total": np.r_[total[test][:5], np.nan],
+                          "status": ["ok"] * 5 + ["ref_mismatch"]})
+    annotated = calibrator.annotate(table)
+    np.testing.assert_allclose(annotated["measured_low"][:5], low[:5])
+    assert annotated["confident"].tolist()[:5] == ((low[:5] > 0) | (high[:5] < 0)).tolist()
+    assert np.isnan(annotated["measured_effect"].iloc[5]) and not annotated["confident"].iloc[5]
+    with pytest.raises(ValueError, match="too few"):
+        ConformalEffectIntervals(0.95).fit(effect[:12], total[:12], measured[:12])
+    with pytest.raises(ValueError, match="NaN"):
+        calibrator.predict_interval([np.nan], [1.0])
+    with pytest.warns(UserWarning, match="do not track"):
+        ConformalEffectIntervals(0.9, random_state=0).fit(effect[fit], total[fit],
+                                                          -measured[fit])
