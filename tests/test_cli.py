@@ -105,6 +105,18 @@ def test_variants_regions_and_tracks_from_a_genome(workspace):
     effects = pd.read_csv(w / "effects.tsv", sep="\t")
     assert effects["status"].tolist() == ["ok", "ok", "ref_mismatch"]
     assert "1 of 3 variants were not scored" in stderr
+    labelled = pd.DataFrame({"chrom": "chr1", "pos": np.arange(60, 240, 6) + 1,
+                             "ref": [chr1[p] for p in range(60, 240, 6)]})
+    labelled["alt"] = ["A" if r != "A" else "C" for r in labelled["ref"]]
+    labelled["log2fc"] = np.random.default_rng(0).normal(size=len(labelled))
+    labelled.to_csv(w / "labelled.tsv", sep="\t", index=False)
+    _, _, stderr = run("score-variants", w / "model.safetensors", vcf, genome,
+                       "--out", w / "calibrated_effects.tsv", "--calibrate-on",
+                       w / "labelled.tsv", "--measured", "log2fc", "--level", "0.8")
+    assert "effect intervals calibrated on 30 of 30 labelled variants" in stderr
+    calibrated = pd.read_csv(w / "calibrated_effects.tsv", sep="\t")
+    assert (calibrated["measured_low"][:2] < calibrated["measured_high"][:2]).all()
+    assert calibrated["confident"][:2].isin([0, 1]).all()
     (w / "peaks.bed").write_text("chr1\t20\t160\tp1\nchr2\t40\t100\tp2\n")
     run("predict", w / "model.safetensors", "--genome", genome, "--bed", w / "peaks.bed",
         "--out", w / "regions.parquet", "--stride", "20")

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 pysam = pytest.importorskip("pysam", reason="genome files need pysam (uqgenomics[genome])")
 
@@ -99,7 +100,7 @@ def test_written_tables_resume_after_an_interruption(model, files, tmp_path):
         pd.testing.assert_frame_equal(from_parquet[list(VARIANT_KEYS)],
                                       expected[list(VARIANT_KEYS)])
         assert score_vcf(model, vcf, fasta, tmp_path / "effects.h5") == 27
-    with pytest.raises(ValueError, match=r"other options \(\{'unpaired': None\}\)"):
+    with pytest.raises(ValueError, match=r"other options \(\{'unpaired': None"):
         score_vcf(model, vcf, fasta, out, unpaired="independent")
     other_vcf = write_vcf(tmp_path / "other.vcf", [("chr1", 100, ".", "A", "G")])
     with pytest.raises(ValueError, match="another source"):
@@ -201,3 +202,35 @@ def test_conformal_effect_intervals_cover_measured_effects_in_their_units():
     with pytest.warns(UserWarning, match="do not track"):
         ConformalEffectIntervals(0.9, random_state=0).fit(effect[fit], total[fit],
                                                           -measured[fit])
+
+
+def test_score_vcf_adds_calibrated_intervals_and_records_them_in_the_run(model, files,
+                                                                          tmp_path):
+    from uqgenomics.variants import ConformalEffectIntervals
+
+    _, fasta, vcf = files
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        plain = score_vcf(model, vcf, fasta)
+        ok = plain[plain["status"] == "ok"]
+        rng = np.random.default_rng(0)
+        measured = 2.0 * ok["effect"] + 0.01 * rng.normal(size=len(ok))  # a labelled set
+        calibrator = ConformalEffectIntervals(0.8, random_state=0).fit(
+            ok["effect"], ok["total"], measured)
+        table = score_vcf(model, vcf, fasta, intervals=calibrator)
+        assert list(table.columns[-4:]) == ["measured_effect", "measured_low",
+                                            "measured_high", "confident"]
+        expected = calibrator.annotate(plain)
+        scored = table["status"] == "ok"
+        np.testing.assert_allclose(table.loc[scored, "measured_low"],
+                                   expected.loc[scored, "measured_low"], rtol=1e-5, atol=1e-6)
+        assert table["confident"][scored].isin([0.0, 1.0]).all()
+        assert table["confident"][~scored].isna().all()
+        out = tmp_path / "calibrated.tsv"
+        score_vcf(model, vcf, fasta, out, intervals=calibrator)
+        other = ConformalEffectIntervals(0.9, random_state=0).fit(
+            ok["effect"], ok["total"], measured)
+        with pytest.raises(ValueError, match="other options"):
+            score_vcf(model, vcf, fasta, out, intervals=other)
+        with pytest.raises(NotFittedError):
+            score_vcf(model, vcf, fasta, intervals=ConformalEffectIntervals())

@@ -220,27 +220,74 @@ def predict(model, fasta, table, sequence_column, name_column, genome, bed, out,
               help="Output table: .tsv, .parquet or .h5.")
 @click.option("--unpaired", type=click.Choice(["correlated", "independent"]),
               help="How a head family's epistemic std combines ref and alt.")
+@click.option("--calibrate-on", type=click.Path(exists=True, dir_okay=False),
+              help="Labelled variants (a table: chrom, pos, ref, alt and --measured) to "
+                   "calibrate effect intervals on; adds measured_effect, measured_low, "
+                   "measured_high and confident.")
+@click.option("--measured", default="measured", show_default=True,
+              help="The measured effect's column in --calibrate-on.")
+@click.option("--level", type=float, default=0.9, show_default=True,
+              help="Confidence level of the effect intervals.")
 @click.option("--chunk-size", type=int, default=1024, show_default=True)
 @click.option("--overwrite", is_flag=True,
               help="Start afresh instead of resuming an existing output of the same run.")
-def score_variants(model, variants, genome, out, unpaired, chunk_size, overwrite):
+def score_variants(model, variants, genome, out, unpaired, calibrate_on, measured, level,
+                   chunk_size, overwrite):
     """Score the effect of every variant of VARIANTS (VCF / BCF or a table)
     against GENOME (the reference FASTA it was called on).
 
     Writes chrom, pos, id, ref, alt, status, n_ambiguous, effect, epistemic,
     aleatoric, total and z per ALT allele; variants that cannot be scored
     (REF not the genome's, contig ends...) keep their row with a status.
+    With --calibrate-on, each variant also gets an interval for its measured
+    effect, calibrated (split conformal) on the labelled variants, and
+    confident = 1 where it excludes 0; this assumes the variants are like
+    the labelled ones (same assay, cell type, kind of element).
 
     \b
-    Example:
+    Examples:
       uqgenomics score-variants model.safetensors calls.vcf.gz hg38.fa.gz \\
           --out effects.tsv
+      uqgenomics score-variants model.safetensors calls.vcf.gz hg38.fa.gz \\
+          --out effects.tsv --calibrate-on mpra_effects.tsv --measured log2fc
     """
     from ..variants import score_vcf
 
-    rows = score_vcf(_load(model), variants, genome, out, unpaired=unpaired,
+    estimator = _load(model)
+    intervals = None
+    if calibrate_on is not None:
+        intervals = _effect_intervals(estimator, calibrate_on, genome, measured, level, unpaired)
+    rows = score_vcf(estimator, variants, genome, out, unpaired=unpaired, intervals=intervals,
                      chunk_size=chunk_size, resume=not overwrite, progress=True)
     click.echo(f"{rows} variants in {out}", err=True)
+
+
+def _effect_intervals(estimator, path, genome, measured, level, unpaired):
+    """ConformalEffectIntervals fitted on the labelled variants of a table."""
+    import warnings
+
+    from ..genome import Variant
+    from ..variants import ConformalEffectIntervals, score_vcf
+
+    table = _read_any(path)
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in ("chrom", "pos", "ref", "alt", measured) if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path} has no column {missing}; it has {list(table.columns)}")
+    if table["alt"].astype(str).str.contains(",").any():
+        raise ValueError(f"{path}: list one ALT allele per row (each has its own measurement)")
+    variants = [Variant(str(c), int(p), ".", str(r), str(a)) for c, p, r, a in
+                zip(table["chrom"], table["pos"], table["ref"], table["alt"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # counted below
+        scored = score_vcf(estimator, variants, genome, unpaired=unpaired)
+    ok = (scored["status"] == "ok").to_numpy() & np.isfinite(table[measured].to_numpy(float))
+    calibrator = ConformalEffectIntervals(level, random_state=0).fit(
+        scored["effect"][ok], scored["total"][ok], table[measured][ok])
+    click.echo(f"effect intervals calibrated on {int(ok.sum())} of {len(table)} labelled "
+               f"variants (the others not scorable or unmeasured); predicted vs measured "
+               f"r = {calibrator.correlation_:.2f}", err=True)
+    return calibrator
 
 
 @cli.command()

@@ -173,6 +173,16 @@ class ConformalEffectIntervals(BaseEstimator):
         center, bounds = self.conformal_.predict_interval(np.column_stack([effect, total]))
         return center, bounds[:, 0, 0], bounds[:, 1, 0]
 
+    def state(self) -> dict:
+        """The fitted calibration as plain numbers (what an output records to
+        tell one calibration from another): level, map, floor and the
+        interval's half-widths at ``total`` 0 and 1."""
+        check_is_fitted(self)
+        _, low, high = self.predict_interval([0.0, 0.0], [0.0, 1.0])
+        return {"confidence_level": float(self.confidence_level),
+                "intercept": self.intercept_, "slope": self.slope_, "floor": self.floor_,
+                "half_widths": [float(h - lo) / 2 for lo, h in zip(low, high)]}
+
     def annotate(self, table, effect="effect", total="total"):
         """A copy of a :func:`score_vcf` table with ``measured_effect``,
         ``measured_low``, ``measured_high`` and ``confident`` columns (NaN and

@@ -20,6 +20,8 @@ from ._effects import _check_unpaired, predict_variant_effects
 VARIANT_KEYS = {"chrom": str, "pos": int, "id": str, "ref": str, "alt": str, "status": str,
                 "n_ambiguous": int}
 _PARTS = ("effect", "epistemic", "aleatoric", "total", "z")
+#: Columns added by calibrated effect intervals (``confident``: 1.0 or 0.0).
+INTERVAL_COLUMNS = ("measured_effect", "measured_low", "measured_high", "confident")
 
 
 def effect_columns(estimator) -> list[str]:
@@ -39,14 +41,20 @@ def _effect_values(effects, n_tasks: int) -> np.ndarray:
     return np.concatenate([*parts, z], axis=1)
 
 
-def _score_chunk(estimator, genome, chunk, length, unpaired):
+def _score_chunk(estimator, genome, chunk, length, unpaired, intervals):
     """Key columns and values of one chunk of variants."""
     windows = variant_windows(genome, chunk, length)
-    values = np.full((len(chunk), len(_PARTS) * estimator.n_tasks_), np.nan)
+    n_columns = len(_PARTS) * estimator.n_tasks_ + (len(INTERVAL_COLUMNS) if intervals else 0)
+    values = np.full((len(chunk), n_columns), np.nan)
     scored = windows.scored
     if scored.any():
         effects = predict_variant_effects(estimator, windows.ref, windows.alt, unpaired)
-        values[scored] = _effect_values(effects, estimator.n_tasks_)
+        values[scored, :len(_PARTS) * estimator.n_tasks_] = _effect_values(
+            effects, estimator.n_tasks_)
+        if intervals is not None:
+            center, low, high = intervals.predict_interval(effects.mean, effects.total)
+            values[scored, -4:] = np.column_stack(
+                [center, low, high, (low > 0) | (high < 0)])
     keys = {"chrom": [v.chrom for v in chunk], "pos": [v.pos for v in chunk],
             "id": [v.id for v in chunk], "ref": [v.ref for v in chunk],
             "alt": [v.alt for v in chunk], "status": windows.status,
@@ -56,7 +64,7 @@ def _score_chunk(estimator, genome, chunk, length, unpaired):
 
 def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
               resume: bool = True, chunk_size: int = 1024, unpaired=None,
-              progress: bool = False):
+              intervals=None, progress: bool = False):
     """Predicted effect of every variant of a VCF, with its uncertainty.
 
     Each ALT allele of each record (multi-allelic records split) gets a ref
@@ -99,6 +107,10 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
     unpaired : {'correlated', 'independent'} or None, default=None
         For families whose epistemic part comes from a head: see
         :func:`predict_variant_effects`.
+    intervals : ConformalEffectIntervals, default=None
+        Fitted on labelled variants scored by this model: adds the measured
+        effect's prediction and calibrated interval, and whether it excludes
+        0 (``confident``, 1.0 or 0.0), for single-task models.
     progress : bool, default=False
         Show a tqdm bar (in variants).
 
@@ -111,7 +123,8 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
         in the two windows, -1 when not scored), then ``effect, epistemic,
         aleatoric, total`` (stds, in the units of ``y``) and ``z = effect /
         total`` (NaN where total is 0), per task with a ``_{task}`` suffix
-        for multi-task models.
+        for multi-task models; with ``intervals``, then ``measured_effect,
+        measured_low, measured_high, confident``.
 
     Examples
     --------
@@ -126,9 +139,14 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
     if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
     _check_unpaired(unpaired)
+    if intervals is not None:
+        check_is_fitted(intervals, msg="intervals must be a fitted ConformalEffectIntervals")
+        if estimator.n_tasks_ != 1:
+            raise ValueError("effect intervals are for single-task models; this one has "
+                             f"{estimator.n_tasks_} tasks")
     genome = fasta if isinstance(fasta, Genome) else Genome(fasta)
     length = estimator.input_shape_[0]
-    columns = effect_columns(estimator)
+    columns = effect_columns(estimator) + (list(INTERVAL_COLUMNS) if intervals else [])
     writer = None
     if out is not None:
         format = format or infer_format(out)
@@ -136,7 +154,8 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
             raise ValueError(f"format must be one of {sorted(WRITERS)}, got {format!r}")
         fingerprint = run_fingerprint(estimator, {"variants": vcf, "genome": genome.path},
                                       length, None, [*VARIANT_KEYS, *columns],
-                                      options={"unpaired": unpaired})
+                                      options={"unpaired": unpaired, "intervals": (
+                                          intervals.state() if intervals else None)})
         writer = WRITERS[format](out, columns, resume, fingerprint, keys=VARIANT_KEYS)
     done = writer.n_rows if writer is not None else 0
     variants = itertools.islice(iter_variants(vcf), done, None)
@@ -147,7 +166,7 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
     counts, tables = collections.Counter(), []
     try:
         while chunk := list(itertools.islice(variants, chunk_size)):
-            keys, values = _score_chunk(estimator, genome, chunk, length, unpaired)
+            keys, values = _score_chunk(estimator, genome, chunk, length, unpaired, intervals)
             if not counts and all(s == "unknown_contig" for s in keys["status"]):
                 genome.check_contig(chunk[0].chrom)  # raises, naming the contigs
             counts.update(keys["status"])
