@@ -104,7 +104,7 @@ def test_variants_regions_and_tracks_from_a_genome(workspace):
                        "--out", w / "effects.tsv")
     effects = pd.read_csv(w / "effects.tsv", sep="\t")
     assert effects["status"].tolist() == ["ok", "ok", "ref_mismatch"]
-    assert "1 of 3 variants were not scored" in stderr
+    assert "uqgenomics: warning: 1 of 3 variants were not scored" in stderr
     labelled = pd.DataFrame({"chrom": "chr1", "pos": np.arange(60, 240, 6) + 1,
                              "ref": [chr1[p] for p in range(60, 240, 6)]})
     labelled["alt"] = ["A" if r != "A" else "C" for r in labelled["ref"]]

@@ -78,7 +78,7 @@ def test_genome_refuses_plain_gzip_and_missing_files(tmp_path, genome_files):
     _, plain, _ = genome_files
     gzipped = tmp_path / "plain_gzip.fa.gz"
     gzipped.write_bytes(gzip.compress(plain.read_bytes()))
-    with pytest.raises(ValueError, match="bgzip"):
+    with pytest.raises(ValueError, match="not with bgzip.*uncompressed FASTA"):
         Genome(gzipped)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Genome(tmp_path / "absent.fa")

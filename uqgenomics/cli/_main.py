@@ -26,7 +26,9 @@ class _Group(click.Group):
         except Exception as error:  # noqa: BLE001 - the point: one line, not a traceback
             if ctx.params.get("debug"):
                 raise
-            message = str(error).strip().strip("'\"") or type(error).__name__
+            # a KeyError's str() quotes its message
+            message = (str(error.args[0]) if isinstance(error, KeyError) and error.args
+                       else str(error)).strip() or type(error).__name__
             click.echo(f"uqgenomics: error: {message} ({type(error).__name__}; --debug shows "
                        "the traceback)", err=True)
             sys.exit(1)
@@ -433,6 +435,14 @@ def calibrate(model, data, out, sequence_column, target_columns, labels, method)
     click.echo(f"saved {save(calibrated, out)}", err=True)
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as ``uqgenomics: warning: ...`` (no source line)."""
+    click.echo(f"uqgenomics: warning: {message}", err=True)
+
+
 def main(argv=None) -> None:
     """Run the command line (the ``uqgenomics`` console script)."""
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     cli.main(args=argv, prog_name="uqgenomics")

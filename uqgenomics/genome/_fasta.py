@@ -16,6 +16,15 @@ def import_pysam():
     return pysam
 
 
+def _plain_gzip(path: Path) -> bool:
+    """Whether ``path`` is gzip without bgzip's block header (``BC`` extra field)."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if head[:2] != b"\x1f\x8b":
+        return False
+    return not (head[3] & 4 and head[12:14] == b"BC")
+
+
 class Genome:
     """An indexed reference FASTA, fetched by region.
 
@@ -49,6 +58,11 @@ class Genome:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"genome FASTA {os.fspath(path)!r} does not exist")
+        if _plain_gzip(self.path):
+            raise ValueError(
+                f"{os.fspath(path)!r} is gzip-compressed but not with bgzip, so it cannot be "
+                "read by region: pass the uncompressed FASTA (gunzip -k it), or recompress it "
+                "with bgzip (gunzip genome.fa.gz, then bgzip genome.fa)")
         try:
             self._fasta = pysam.FastaFile(os.fspath(self.path))
         except (OSError, ValueError) as error:
