@@ -146,6 +146,22 @@ def test_errors_are_one_line_with_a_non_zero_status(workspace, tmp_path):
     status, _, stderr = run("predict", w / "model.safetensors", "--out", tmp_path / "x.tsv",
                             check=False)
     assert status == 2 and "give one of --fasta" in stderr  # a usage error: status 2
+    # FASTA data take their targets from a labels table matched on the names
+    status, _, stderr = run("fit", w / "model.toml", w / "test.fa", tmp_path / "m",
+                            "--target", "activity", check=False)
+    assert status == 2 and "FASTA input needs --labels" in stderr
+    run("fit", w / "model.toml", w / "test.fa", tmp_path / "from_fasta.safetensors",
+        "--target", "activity", "--labels", w / "truth.tsv", "--quiet")
+    assert (tmp_path / "from_fasta.safetensors").is_file()
+
+
+def test_every_command_has_help_with_an_example():
+    from click.testing import CliRunner
+
+    from uqgenomics.cli._main import cli
+
+    runner = CliRunner()
     for command in ("fit", "predict", "score-variants", "evaluate", "calibrate"):
-        _, stdout, _ = run(command, "--help")
-        assert "Example" in stdout, command
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output, command
+    assert "score-variants" in runner.invoke(cli, ["--help"]).output
