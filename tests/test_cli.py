@@ -89,6 +89,13 @@ def test_fit_predict_evaluate_calibrate_from_files(workspace):
     calibrated = pd.read_csv(w / "calibrated.tsv", sep="\t")
     np.testing.assert_allclose(calibrated["mean"], predictions["mean"], rtol=1e-5, atol=1e-6)
     assert not np.allclose(calibrated["total"], predictions["total"])
+    status, _, stderr = run("predict", w / "calibrated.safetensors", "--fasta", w / "test.fa",
+                            "--out", w / "both.tsv", "--strand-average", check=False)
+    assert status == 1 and "calibrated on predictions with strand_average=False" in stderr
+    run("predict", w / "model.safetensors", "--fasta", w / "test.fa", "--out", w / "both.tsv",
+        "--strand-average")
+    both = pd.read_csv(w / "both.tsv", sep="\t")
+    assert not np.allclose(both["mean"], predictions["mean"])  # averaged over the strands
 
 
 def test_variants_regions_and_tracks_from_a_genome(workspace):

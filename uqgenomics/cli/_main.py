@@ -136,10 +136,22 @@ def _table_records(path, sequence_column, name_column) -> list[tuple[str, str]]:
     return list(zip(names, frame[sequence_column].astype(str)))
 
 
-def _load(model):
+def _load(model, strand_average=None):
+    """The model of a file, with ``strand_average`` set where given (a
+    calibrated model only with the setting it was calibrated with)."""
     from .._model_file import load
 
-    return load(model)
+    estimator = load(model)
+    if strand_average is None:
+        return estimator
+    if "strand_average" in estimator.get_params(deep=False):
+        return estimator.set_params(strand_average=strand_average)
+    if estimator.estimator.strand_average != strand_average:
+        raise ValueError(
+            f"{model} was calibrated on predictions with strand_average="
+            f"{estimator.estimator.strand_average}; its calibration does not hold for the "
+            "other setting: calibrate the model again with the setting you want")
+    return estimator
 
 
 @cli.command()
@@ -167,8 +179,12 @@ def _load(model):
 @click.option("--jobs", type=int, default=None, help="Parallel workers.")
 @click.option("--overwrite", is_flag=True,
               help="Start afresh instead of resuming an existing output of the same run.")
+@click.option("--strand-average/--no-strand-average", default=None,
+              help="Average every prediction over both strands (default: the model's "
+                   "strand_average).")
 def predict(model, fasta, table, sequence_column, name_column, genome, bed, out, tracks,
-            track_format, aggregation, window, stride, chunk_size, jobs, overwrite):
+            track_format, aggregation, window, stride, chunk_size, jobs, overwrite,
+            strand_average):
     """Predict means and uncertainties with MODEL.
 
     \b
@@ -189,7 +205,7 @@ def predict(model, fasta, table, sequence_column, name_column, genome, bed, out,
         raise click.UsageError("with --genome, give --out (a table) or --tracks (a prefix)")
     if genome is None and out is None:
         raise click.UsageError("--out is required")
-    estimator = _load(model)
+    estimator = _load(model, strand_average)
     common = dict(chunk_size=chunk_size, n_jobs=jobs, progress=True, resume=not overwrite)
     if fasta is not None or table is not None:
         from ..stream import write_predictions
@@ -233,8 +249,11 @@ def predict(model, fasta, table, sequence_column, name_column, genome, bed, out,
 @click.option("--chunk-size", type=int, default=1024, show_default=True)
 @click.option("--overwrite", is_flag=True,
               help="Start afresh instead of resuming an existing output of the same run.")
+@click.option("--strand-average/--no-strand-average", default=None,
+              help="Average every prediction over both strands (default: the model's "
+                   "strand_average).")
 def score_variants(model, variants, genome, out, unpaired, calibrate_on, measured, level,
-                   chunk_size, overwrite):
+                   chunk_size, overwrite, strand_average):
     """Score the effect of every variant of VARIANTS (VCF / BCF or a table)
     against GENOME (the reference FASTA it was called on).
 
@@ -255,7 +274,7 @@ def score_variants(model, variants, genome, out, unpaired, calibrate_on, measure
     """
     from ..variants import score_vcf
 
-    estimator = _load(model)
+    estimator = _load(model, strand_average)
     intervals = None
     if calibrate_on is not None:
         intervals = _effect_intervals(estimator, calibrate_on, genome, measured, level, unpaired)
