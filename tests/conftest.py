@@ -34,3 +34,17 @@ def sequences():
     """(X_train, y_train, X_test, y_test): 240 / 120 simulated 40 bp sequences."""
     X, y = make_regulatory_sequences(360, length=40, random_state=0)
     return X[:240], y[:240], X[240:], y[240:]
+
+
+#: Input length of ``window_model``.
+WINDOW_LENGTH = 40
+
+
+@pytest.fixture(scope="session")
+def window_model():
+    """A 2-member tiny CNN ensemble on 40 bp sequences, for the genome, VCF
+    and track tests (whose windows come from a genome)."""
+    from uqgenomics import EnsembleRegressor
+
+    X, y = make_regulatory_sequences(300, length=WINDOW_LENGTH, random_state=0)
+    return EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)

@@ -22,16 +22,8 @@ from uqgenomics.variants import (  # noqa: E402
 )
 
 from ._float32 import assert_float32_close  # noqa: E402
-from .conftest import SHARED_DATA, TINY_CNN  # noqa: E402
+from .conftest import SHARED_DATA, TINY_CNN, WINDOW_LENGTH  # noqa: E402
 from .test_genome import random_genome, write_fasta, write_vcf  # noqa: E402
-
-LENGTH = 40
-
-
-@pytest.fixture(scope="module")
-def model():
-    X, y = make_regulatory_sequences(300, length=LENGTH, random_state=0)
-    return EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
 
 
 @pytest.fixture
@@ -51,11 +43,11 @@ def files(tmp_path):
     return contigs, fasta, vcf
 
 
-def test_every_alt_allele_gets_a_row_and_ok_rows_carry_paired_effects(model, files):
+def test_every_alt_allele_gets_a_row_and_ok_rows_carry_paired_effects(window_model, files):
     contigs, fasta, vcf = files
     with pytest.warns(UserWarning, match=r"2 of 27 variants were not scored.*outside_contig 1"
                                          r".*ref_mismatch 1"):
-        table = score_vcf(model, vcf, fasta, chunk_size=5)
+        table = score_vcf(window_model, vcf, fasta, chunk_size=5)
     assert list(table.columns) == [*VARIANT_KEYS, "effect", "epistemic", "aleatoric", "total",
                                    "z"]
     assert len(table) == 20 + 3 + 4
@@ -72,51 +64,51 @@ def test_every_alt_allele_gets_a_row_and_ok_rows_carry_paired_effects(model, fil
     np.testing.assert_allclose(ok["z"], ok["effect"] / ok["total"])
     # the same effects as predict_variant_effects on the documented windows
     variants = [Variant(r.chrom, r.pos, r.id, r.ref, r.alt) for r in ok.itertuples()]
-    windows = variant_windows(Genome(fasta), variants, LENGTH)
-    direct = predict_variant_effects(model, windows.ref, windows.alt)
-    scale = float(np.abs(model.predict(windows.ref)).max())
+    windows = variant_windows(Genome(fasta), variants, WINDOW_LENGTH)
+    direct = predict_variant_effects(window_model, windows.ref, windows.alt)
+    scale = float(np.abs(window_model.predict(windows.ref)).max())
     assert_float32_close(ok["effect"], direct.mean, scale=scale)
     assert_float32_close(ok["epistemic"], direct.epistemic, scale=scale)
 
 
-def test_written_tables_resume_after_an_interruption(model, files, tmp_path):
+def test_written_tables_resume_after_an_interruption(window_model, files, tmp_path):
     _, fasta, vcf = files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the flagged rows, tested above
-        expected = score_vcf(model, vcf, fasta)
+        expected = score_vcf(window_model, vcf, fasta)
         out = tmp_path / "effects.tsv"
-        assert score_vcf(model, vcf, fasta, out, chunk_size=4) == 27
+        assert score_vcf(window_model, vcf, fasta, out, chunk_size=4) == 27
         full = out.read_text()
         lines = full.splitlines(keepends=True)
         out.write_text("".join(lines[:11]) + lines[11][:9])  # killed mid-row
-        assert score_vcf(model, vcf, fasta, out, chunk_size=4) == 27
+        assert score_vcf(window_model, vcf, fasta, out, chunk_size=4) == 27
         assert out.read_text() == full
         written = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=["nan"])
         pd.testing.assert_frame_equal(written[list(VARIANT_KEYS)], expected[list(VARIANT_KEYS)])
         np.testing.assert_allclose(written["effect"], expected["effect"], rtol=1e-6)
         parquet = tmp_path / "effects.parquet"
-        assert score_vcf(model, vcf, fasta, parquet, chunk_size=8) == 27
+        assert score_vcf(window_model, vcf, fasta, parquet, chunk_size=8) == 27
         from_parquet = pd.read_parquet(parquet)
         pd.testing.assert_frame_equal(from_parquet[list(VARIANT_KEYS)],
                                       expected[list(VARIANT_KEYS)])
-        assert score_vcf(model, vcf, fasta, tmp_path / "effects.h5") == 27
+        assert score_vcf(window_model, vcf, fasta, tmp_path / "effects.h5") == 27
     with pytest.raises(ValueError, match=r"other options \(\{'unpaired': None"):
-        score_vcf(model, vcf, fasta, out, unpaired="independent")
+        score_vcf(window_model, vcf, fasta, out, unpaired="independent")
     other_vcf = write_vcf(tmp_path / "other.vcf", [("chr1", 100, ".", "A", "G")])
     with pytest.raises(ValueError, match="another source"):
-        score_vcf(model, other_vcf, fasta, out)
+        score_vcf(window_model, other_vcf, fasta, out)
 
 
-def test_misnamed_contigs_and_bad_settings_fail_before_scoring(model, files, tmp_path):
+def test_misnamed_contigs_and_bad_settings_fail_before_scoring(window_model, files, tmp_path):
     contigs, fasta, _ = files
     vcf = write_vcf(tmp_path / "ensembl.vcf", [("1", 100, ".", "A", "G")],
                     contigs={"1": 300})
     with pytest.raises(KeyError, match=r"'1' is not in genome.fa.*has 'chr1'"):
-        score_vcf(model, vcf, fasta)
+        score_vcf(window_model, vcf, fasta)
     with pytest.raises(ValueError, match="chunk_size"):
-        score_vcf(model, vcf, fasta, chunk_size=0)
+        score_vcf(window_model, vcf, fasta, chunk_size=0)
     with pytest.raises(ValueError, match="unpaired"):
-        score_vcf(model, vcf, fasta, unpaired="both")
+        score_vcf(window_model, vcf, fasta, unpaired="both")
     features = EnsembleRegressor("mlp", n_estimators=2, max_epochs=1, random_state=0).fit(
         np.random.default_rng(0).normal(size=(40, 5)), np.arange(40.0))
     with pytest.raises(ValueError, match="one-hot sequences"):
@@ -125,7 +117,7 @@ def test_misnamed_contigs_and_bad_settings_fail_before_scoring(model, files, tmp
 
 def test_head_families_say_how_they_combined_ref_and_alt(files):
     _, fasta, vcf = files
-    X, y = make_regulatory_sequences(200, length=LENGTH, random_state=0)
+    X, y = make_regulatory_sequences(200, length=WINDOW_LENGTH, random_state=0)
     evidential = EvidentialRegressor(**TINY_CNN).fit(X, y)
     with pytest.warns(UserWarning, match="fully correlated"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*were not scored")
@@ -140,7 +132,7 @@ def test_head_families_say_how_they_combined_ref_and_alt(files):
 
 
 @pytest.mark.shared_data
-def test_the_e_coli_genome_as_bgzip_with_an_index(model, tmp_path):
+def test_the_e_coli_genome_as_bgzip_with_an_index(window_model, tmp_path):
     """A real genome: bgzipped, indexed on first use; SNVs, indels, a
     multi-allelic site and a wrong REF written against its sequence."""
     source = SHARED_DATA / "genomes" / "ecoli_k12.fasta.gz"
@@ -163,7 +155,7 @@ def test_the_e_coli_genome_as_bgzip_with_an_index(model, tmp_path):
     pysam.tabix_compress(str(vcf), str(tmp_path / "ecoli.vcf.gz"))
     out = tmp_path / "ecoli_effects.tsv"
     with pytest.warns(UserWarning, match="1 of 7 variants were not scored"):
-        assert score_vcf(model, tmp_path / "ecoli.vcf.gz", genome, out) == 7
+        assert score_vcf(window_model, tmp_path / "ecoli.vcf.gz", genome, out) == 7
     table = pd.read_csv(out, sep="\t")
     assert table["status"].tolist() == ["ok"] * 6 + ["ref_mismatch"]
     assert table["id"].tolist() == ["snv", "multi", "multi", "multi", "del", "ins", "wrong_ref"]
@@ -176,7 +168,7 @@ def test_conformal_effect_intervals_cover_measured_effects_in_their_units():
     rng = np.random.default_rng(0)
     n = 4000
     effect = rng.normal(size=n)
-    total = rng.uniform(0.1, 1.0, size=n)  # predicted std, in the model's units
+    total = rng.uniform(0.1, 1.0, size=n)  # predicted std, in the window_model's units
     # measured on another scale (×3 + 1), with noise that grows with the std
     measured = 1.0 + 3.0 * (effect + total * rng.normal(size=n))
     fit, test = slice(0, 2000), slice(2000, None)
@@ -187,7 +179,7 @@ def test_conformal_effect_intervals_cover_measured_effects_in_their_units():
     covered = (measured[test] >= low) & (measured[test] <= high)
     assert abs(covered.mean() - 0.9) < 3 * np.sqrt(0.09 / 2000) + 0.01
     width = high - low
-    assert np.corrcoef(width, total[test])[0, 1] > 0.9  # wider where the model is unsure
+    assert np.corrcoef(width, total[test])[0, 1] > 0.9  # wider where the window_model is unsure
     table = pd.DataFrame({"effect": np.r_[effect[test][:5], np.nan],
                           "total": np.r_[total[test][:5], np.nan],
                           "status": ["ok"] * 5 + ["ref_mismatch"]})
@@ -204,20 +196,20 @@ def test_conformal_effect_intervals_cover_measured_effects_in_their_units():
                                                           -measured[fit])
 
 
-def test_score_vcf_adds_calibrated_intervals_and_records_them_in_the_run(model, files,
+def test_score_vcf_adds_calibrated_intervals_and_records_them_in_the_run(window_model, files,
                                                                           tmp_path):
     from uqgenomics.variants import ConformalEffectIntervals
 
     _, fasta, vcf = files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        plain = score_vcf(model, vcf, fasta)
+        plain = score_vcf(window_model, vcf, fasta)
         ok = plain[plain["status"] == "ok"]
         rng = np.random.default_rng(0)
         measured = 2.0 * ok["effect"] + 0.01 * rng.normal(size=len(ok))  # a labelled set
         calibrator = ConformalEffectIntervals(0.8, random_state=0).fit(
             ok["effect"], ok["total"], measured)
-        table = score_vcf(model, vcf, fasta, intervals=calibrator)
+        table = score_vcf(window_model, vcf, fasta, intervals=calibrator)
         assert list(table.columns[-4:]) == ["measured_effect", "measured_low",
                                             "measured_high", "confident"]
         expected = calibrator.annotate(plain)
@@ -227,10 +219,10 @@ def test_score_vcf_adds_calibrated_intervals_and_records_them_in_the_run(model, 
         assert table["confident"][scored].isin([0.0, 1.0]).all()
         assert table["confident"][~scored].isna().all()
         out = tmp_path / "calibrated.tsv"
-        score_vcf(model, vcf, fasta, out, intervals=calibrator)
+        score_vcf(window_model, vcf, fasta, out, intervals=calibrator)
         other = ConformalEffectIntervals(0.9, random_state=0).fit(
             ok["effect"], ok["total"], measured)
         with pytest.raises(ValueError, match="other options"):
-            score_vcf(model, vcf, fasta, out, intervals=other)
+            score_vcf(window_model, vcf, fasta, out, intervals=other)
         with pytest.raises(NotFittedError):
-            score_vcf(model, vcf, fasta, intervals=ConformalEffectIntervals())
+            score_vcf(window_model, vcf, fasta, intervals=ConformalEffectIntervals())

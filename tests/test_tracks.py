@@ -7,7 +7,7 @@ import pytest
 pysam = pytest.importorskip("pysam", reason="genome files need pysam (uqgenomics[genome])")
 pybigtools = pytest.importorskip("pybigtools", reason="bigWig needs pybigtools")
 
-from uqgenomics import EnsembleRegressor, MCDropoutClassifier, one_hot_encode  # noqa: E402
+from uqgenomics import MCDropoutClassifier, one_hot_encode  # noqa: E402
 from uqgenomics.datasets import make_regulatory_sequences  # noqa: E402
 from uqgenomics.genome import (  # noqa: E402
     Genome,
@@ -24,16 +24,8 @@ from uqgenomics.stream import (  # noqa: E402
 )
 
 from ._float32 import assert_float32_close  # noqa: E402
-from .conftest import TINY_CNN  # noqa: E402
+from .conftest import TINY_CNN, WINDOW_LENGTH  # noqa: E402
 from .test_genome import CONTIGS, random_genome, write_fasta  # noqa: E402
-
-LENGTH = 40
-
-
-@pytest.fixture(scope="module")
-def model():
-    X, y = make_regulatory_sequences(300, length=LENGTH, random_state=0)
-    return EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
 
 
 @pytest.fixture
@@ -95,42 +87,42 @@ def test_track_intervals_follow_the_documented_rules():
         track_intervals(region, starts, ends, values, keep, "max")
 
 
-def test_region_tables_carry_window_coordinates_and_resume(model, fasta, tmp_path):
+def test_region_tables_carry_window_coordinates_and_resume(window_model, fasta, tmp_path):
     genome = Genome(fasta)
-    table = predict_regions(model, genome, [("chr1", 20, 150), ("chr2", 50, 60)], stride=20,
+    table = predict_regions(window_model, genome, [("chr1", 20, 150), ("chr2", 50, 60)], stride=20,
                             chunk_size=3)
     assert list(table.columns) == [*WINDOW_KEYS, "mean", "epistemic", "aleatoric", "total"]
     assert table[["start", "end"]].values.tolist() == [
         [20, 60], [40, 80], [60, 100], [80, 120], [100, 140], [110, 150], [35, 75]]
     sequences = [genome.fetch(c, s, e) for c, s, e in table[["chrom", "start", "end"]].values]
-    direct = model.predict_uncertainty(one_hot_encode(sequences))
+    direct = window_model.predict_uncertainty(one_hot_encode(sequences))
     assert_float32_close(table["mean"], direct.mean)
     assert_float32_close(table["epistemic"], direct.epistemic, scale=np.abs(direct.mean).max())
     out = tmp_path / "windows.tsv"
-    assert predict_regions(model, fasta, [("chr1", 20, 150)], out, stride=20,
+    assert predict_regions(window_model, fasta, [("chr1", 20, 150)], out, stride=20,
                            chunk_size=2) == 6
     written = out.read_text()
     out.write_text("\n".join(written.splitlines()[:3]) + "\n")
-    assert predict_regions(model, fasta, [("chr1", 20, 150)], out, stride=20,
+    assert predict_regions(window_model, fasta, [("chr1", 20, 150)], out, stride=20,
                            chunk_size=2) == 6
     assert out.read_text() == written
     with pytest.raises(ValueError, match="another stride"):
-        predict_regions(model, fasta, [("chr1", 20, 150)], out, stride=10)
-    whole = predict_regions(model, fasta, stride=40)  # every contig
+        predict_regions(window_model, fasta, [("chr1", 20, 150)], out, stride=10)
+    whole = predict_regions(window_model, fasta, stride=40)  # every contig
     assert set(whole["chrom"]) == set(CONTIGS)
     with pytest.raises(ValueError, match="window=30 but"):
-        predict_regions(model, fasta, window=30)
+        predict_regions(window_model, fasta, window=30)
 
 
 @pytest.mark.parametrize("aggregation", ["center", "mean"])
-def test_bigwig_values_read_back_equal_the_in_memory_predictions(model, fasta, tmp_path,
+def test_bigwig_values_read_back_equal_the_in_memory_predictions(window_model, fasta, tmp_path,
                                                                  aggregation):
     regions = [("chr2", 0, 120), ("chr1", 10, 290)]  # written in the genome's order
     with pytest.warns(UserWarning, match=r"1 of 18 windows have more than 0 N"):
-        tracks = write_tracks(model, fasta, tmp_path / "out" / "test", regions, stride=20,
+        tracks = write_tracks(window_model, fasta, tmp_path / "out" / "test", regions, stride=20,
                               aggregation=aggregation)
     assert set(tracks) == {"mean", "epistemic", "aleatoric", "total"}
-    table = predict_regions(model, fasta, check_regions(regions, Genome(fasta), sort=True),
+    table = predict_regions(window_model, fasta, check_regions(regions, Genome(fasta), sort=True),
                             stride=20)
     for column, path in tracks.items():
         assert path.name == f"test.{column}.bw"
@@ -153,7 +145,7 @@ def test_bigwig_values_read_back_equal_the_in_memory_predictions(model, fasta, t
 
 
 def test_bedgraph_and_classifier_tracks(fasta, tmp_path):
-    X, y = make_regulatory_sequences(200, length=LENGTH, random_state=1)
+    X, y = make_regulatory_sequences(200, length=WINDOW_LENGTH, random_state=1)
     classifier = MCDropoutClassifier(n_samples=4, **TINY_CNN).fit(X, y > np.median(y))
     tracks = write_tracks(classifier, fasta, tmp_path / "cls", [("chr1", 0, 120)],
                           format="bedgraph")

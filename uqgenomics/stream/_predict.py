@@ -14,8 +14,9 @@ from .._engine._parallel import parallel
 from .._result import ClassificationUncertainty, UncertaintyResult
 from ..encoding import one_hot_encode
 from ._fingerprint import run_fingerprint
+from ._sink import TableSink
 from ._sources import is_fasta_path, iter_records, tile_records
-from ._writers import WRITERS, infer_format
+from ._writers import NAME_KEY, WRITERS, infer_format
 
 
 def _chunks(records, size: int) -> Iterator[tuple[list[str], list]]:
@@ -181,22 +182,12 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
     tiling = _resolve_tiling(estimator, window, stride)
     writer = WRITERS[format](out, columns, resume,
                              run_fingerprint(estimator, source, *tiling, columns))
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(initial=writer.n_rows, unit="seq", desc=os.fspath(out))
-    try:
+    with TableSink(writer, NAME_KEY, columns, progress, "seq", out) as sink:
         for names, result in predict_stream(estimator, source, chunk_size=chunk_size,
-                                            window=window, stride=stride, skip=writer.n_rows,
+                                            window=window, stride=stride, skip=sink.done,
                                             n_jobs=n_jobs):
-            writer.write({"name": names}, _result_values(result))
-            if bar is not None:
-                bar.update(len(names))
-    finally:
-        writer.close()
-        if bar is not None:
-            bar.close()
-    return writer.n_rows
+            sink.add({"name": names}, _result_values(result))
+    return sink.result()
 
 
 def predict_fasta(estimator, fasta, out, **kwargs) -> int:

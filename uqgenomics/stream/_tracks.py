@@ -16,6 +16,7 @@ from ..genome import Genome
 from ..genome._regions import Region, check_regions, genome_regions, read_bed, tile_regions
 from ._fingerprint import run_fingerprint
 from ._predict import _resolve_tiling, _result_values, result_columns
+from ._sink import TableSink
 from ._writers import WRITERS, infer_format
 
 #: The key columns of a window table: the window (0-based, end exclusive),
@@ -109,49 +110,20 @@ def _predict_windows(estimator, genome, regions, out, window, stride, format, re
         fingerprint = run_fingerprint(estimator, source, window, stride,
                                       [*WINDOW_KEYS, *columns])
         writer = WRITERS[format](out, columns, resume, fingerprint, keys=WINDOW_KEYS)
-    done = writer.n_rows if writer is not None else 0
-    windows = itertools.islice(_windows(genome, regions, window, stride), done, None)
+    with TableSink(writer, WINDOW_KEYS, columns, progress, "window",
+                   out if out is not None else "windows") as sink:
+        windows = itertools.islice(_windows(genome, regions, window, stride), sink.done, None)
 
-    def chunks():
-        while block := list(itertools.islice(windows, chunk_size)):
-            keys, sequences = zip(*block)
-            yield _predict_chunk, (estimator, list(keys), list(sequences)), {}
+        def chunks():
+            while block := list(itertools.islice(windows, chunk_size)):
+                keys, sequences = zip(*block)
+                yield _predict_chunk, (estimator, list(keys), list(sequences)), {}
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(initial=done, unit="window", desc=os.fspath(out) if out else "windows")
-    parts = []
-    try:
         for keys, result in parallel(chunks(), n_jobs, return_as="generator",
                                      pre_dispatch="2*n_jobs"):
-            keys = dict(zip(WINDOW_KEYS, (list(column) for column in zip(*keys))))
-            values = _result_values(result)
-            if writer is not None:
-                writer.write(keys, values)
-            else:
-                parts.append((keys, values))
-            if bar is not None:
-                bar.update(len(values))
-    finally:
-        if writer is not None:
-            writer.close()
-        if bar is not None:
-            bar.close()
-    if writer is not None:
-        return writer.n_rows
-    return _as_frame(parts, columns)
-
-
-def _as_frame(parts, columns):
-    import pandas as pd
-
-    frame = pd.DataFrame({key: np.concatenate([np.asarray(k[key]) for k, _ in parts])
-                          for key in WINDOW_KEYS})
-    values = np.concatenate([v for _, v in parts])
-    for j, column in enumerate(columns):
-        frame[column] = values[:, j]
-    return frame
+            sink.add(dict(zip(WINDOW_KEYS, (list(column) for column in zip(*keys)))),
+                     _result_values(result))
+    return sink.result()
 
 
 def track_intervals(region: Region, starts, ends, values, keep, aggregation: str):

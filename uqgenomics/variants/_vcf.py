@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import itertools
-import os
 import warnings
 
 import numpy as np
@@ -13,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..genome import STATUSES, Genome, iter_variants, variant_windows
 from ..stream._fingerprint import run_fingerprint
+from ..stream._sink import TableSink
 from ..stream._writers import WRITERS, infer_format
 from ._effects import _check_unpaired, predict_variant_effects
 
@@ -157,34 +157,18 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
                                       options={"unpaired": unpaired, "intervals": (
                                           intervals.state() if intervals else None)})
         writer = WRITERS[format](out, columns, resume, fingerprint, keys=VARIANT_KEYS)
-    done = writer.n_rows if writer is not None else 0
-    variants = itertools.islice(iter_variants(vcf), done, None)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(initial=done, unit="variant", desc=os.fspath(out) if out else "variants")
-    counts, tables = collections.Counter(), []
-    try:
+    counts = collections.Counter()
+    with TableSink(writer, VARIANT_KEYS, columns, progress, "variant",
+                   out if out is not None else "variants") as sink:
+        variants = itertools.islice(iter_variants(vcf), sink.done, None)
         while chunk := list(itertools.islice(variants, chunk_size)):
             keys, values = _score_chunk(estimator, genome, chunk, length, unpaired, intervals)
             if not counts and all(s == "unknown_contig" for s in keys["status"]):
                 genome.check_contig(chunk[0].chrom)  # raises, naming the contigs
             counts.update(keys["status"])
-            if writer is not None:
-                writer.write(keys, values)
-            else:
-                tables.append((keys, values))
-            if bar is not None:
-                bar.update(len(chunk))
-    finally:
-        if writer is not None:
-            writer.close()
-        if bar is not None:
-            bar.close()
+            sink.add(keys, values)
     _warn_flagged(counts)
-    if writer is not None:
-        return writer.n_rows
-    return _as_frame(tables, columns)
+    return sink.result()
 
 
 def _warn_flagged(counts: collections.Counter) -> None:
@@ -196,18 +180,3 @@ def _warn_flagged(counts: collections.Counter) -> None:
             "NaN effects; see the status column): " + "; ".join(
                 f"{status} {n} ({STATUSES[status]})" for status, n in sorted(flagged.items())),
             UserWarning, stacklevel=3)
-
-
-def _as_frame(tables, columns):
-    import pandas as pd
-
-    if not tables:
-        return pd.DataFrame({**{k: pd.Series(dtype=object if t is str else np.int64)
-                                for k, t in VARIANT_KEYS.items()},
-                             **{c: pd.Series(dtype=np.float64) for c in columns}})
-    frame = pd.DataFrame({key: [v for keys, _ in tables for v in keys[key]]
-                          for key in VARIANT_KEYS})
-    values = np.concatenate([v for _, v in tables])
-    for j, column in enumerate(columns):
-        frame[column] = values[:, j]
-    return frame
