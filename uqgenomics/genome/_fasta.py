@@ -16,6 +16,11 @@ def import_pysam():
     return pysam
 
 
+def count_ambiguous(sequence: str) -> int:
+    """Bases of an upper-case sequence other than A, C, G, T (N, IUPAC codes)."""
+    return len(sequence) - sum(sequence.count(b) for b in "ACGT")
+
+
 def _plain_gzip(path: Path) -> bool:
     """Whether ``path`` is gzip without bgzip's block header (``BC`` extra field)."""
     with open(path, "rb") as handle:

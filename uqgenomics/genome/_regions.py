@@ -92,6 +92,16 @@ def check_regions(regions: Iterable, genome: Genome, *, sort: bool = False) -> l
     return checked
 
 
+def centred_window(region: Region, window: int, contig_length: int) -> int:
+    """Start of the ``window``-base window centred on ``region``, moved inwards
+    at a contig end; a contig shorter than ``window`` is an error."""
+    if contig_length < window:
+        raise ValueError(f"contig {region.chrom} ({contig_length} bp) is shorter than the "
+                         f"window ({window} bp)")
+    start = region.start - (window - (region.end - region.start)) // 2
+    return min(max(start, 0), contig_length - window)
+
+
 def tile_regions(regions: list[Region], window: int, stride: int,
                  contigs: dict[str, int]) -> Iterator[tuple[int, int, int]]:
     """Windows ``(region_index, start, end)`` covering each region.
@@ -116,11 +126,7 @@ def tile_regions(regions: list[Region], window: int, stride: int,
     for index, region in enumerate(regions):
         length = region.end - region.start
         if length <= window:
-            if contigs[region.chrom] < window:
-                raise ValueError(f"contig {region.chrom} ({contigs[region.chrom]} bp) is "
-                                 f"shorter than the window ({window} bp)")
-            start = region.start - (window - length) // 2
-            start = min(max(start, 0), contigs[region.chrom] - window)
+            start = centred_window(region, window, contigs[region.chrom])
             yield index, start, start + window
             continue
         starts = range(region.start, region.end - window + 1, stride)

@@ -10,8 +10,8 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..encoding import one_hot_encode
-from ._fasta import Genome
-from ._regions import Region, check_regions, read_bed
+from ._fasta import Genome, count_ambiguous
+from ._regions import Region, centred_window, check_regions, read_bed
 
 STATISTICS = ("mean", "sum", "max")
 UNCOVERED = ("zero", "error")
@@ -129,12 +129,7 @@ def regions_dataset(fasta, regions, targets, *, length: int | None = None,
         length = lengths.pop()
     windows = []
     for region in regions:
-        contig = genome.contigs[region.chrom]
-        if contig < length:
-            raise ValueError(f"contig {region.chrom} ({contig} bp) is shorter than "
-                             f"length={length}")
-        start = region.start - (length - (region.end - region.start)) // 2
-        start = min(max(start, 0), contig - length)
+        start = centred_window(region, length, genome.contigs[region.chrom])
         windows.append(Region(region.chrom, start, start + length, region.name))
     sequences = [genome.fetch(w.chrom, w.start, w.end) for w in windows]
     paths = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
@@ -152,4 +147,4 @@ def regions_dataset(fasta, regions, targets, *, length: int | None = None,
         raise ValueError(f"{int((~np.isfinite(y)).sum())} targets are NaN or infinite")
     return Bunch(X=one_hot_encode(sequences), y=(y[:, 0] if y.shape[1] == 1 else y).astype(
         np.float32), regions=regions, windows=windows, target_names=names,
-        n_ambiguous=np.array([len(s) - sum(s.count(b) for b in "ACGT") for s in sequences]))
+        n_ambiguous=np.array([count_ambiguous(s) for s in sequences]))

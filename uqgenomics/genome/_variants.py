@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._fasta import Genome, import_pysam
+from ._fasta import Genome, count_ambiguous, import_pysam
 
 #: Why a variant was not scored (``'ok'``: it was). Flagged rows keep their
 #: place in the output, with NaN effects.
@@ -213,5 +213,5 @@ def variant_windows(genome: Genome, variants: list[Variant], length: int) -> Var
         status.append("ok")
         ref_windows.append(windows[0])
         alt_windows.append(windows[1])
-        n_ambiguous[i] = sum(len(w) - sum(w.count(b) for b in "ACGT") for w in windows)
+        n_ambiguous[i] = sum(count_ambiguous(w) for w in windows)
     return VariantWindows(ref_windows, alt_windows, status, n_ambiguous)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._engine._parallel import parallel
 from ..encoding import one_hot_encode
 from ..genome import Genome
+from ..genome._fasta import count_ambiguous
 from ..genome._regions import Region, check_regions, genome_regions, read_bed, tile_regions
 from ._fingerprint import run_fingerprint
 from ._predict import _resolve_tiling, _result_values, result_columns
@@ -40,8 +41,7 @@ def _windows(genome, regions, window, stride):
     for index, start, end in tile_regions(regions, window, stride, genome.contigs):
         chrom = regions[index].chrom
         sequence = genome.fetch(chrom, start, end)
-        n_ambiguous = len(sequence) - sum(sequence.count(b) for b in "ACGT")
-        yield (chrom, start, end, index, n_ambiguous), sequence
+        yield (chrom, start, end, index, count_ambiguous(sequence)), sequence
 
 
 def _predict_chunk(estimator, keys, sequences):
