@@ -24,8 +24,10 @@ from ._engine._device import check_precision, resolve_device
 from ._engine._fitting import fit_network, make_net
 from ._engine._inference import forward_in_batches
 from ._engine._mc_dropout import has_dropout
-from ._validation import check_targets, check_X
+from ._validation import check_profile_targets, check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
+from .networks._profile import ProfileHeads, ProfileNetwork
+from .networks._registry import is_profile_network
 
 #: Parameter prefixes routed to the network constructor or to skorch.
 ROUTED_PREFIXES = (
@@ -35,8 +37,11 @@ ROUTED_PREFIXES = (
 NETWORK_PARAM_DOC = """
     network : str or nn.Module subclass, default='cnn'
         Trunk: ``'cnn'``, ``'deepstarr'``, ``'residualbind'``,
-        ``'dream_rnn'``, ``'mlp'`` or a class. Constructor arguments are
-        passed as ``network__<name>=value``.
+        ``'dream_rnn'``, ``'mlp'``, the profile network ``'cnn_task_base'``
+        or a class. Constructor arguments are passed as
+        ``network__<name>=value``. A profile network (a
+        :class:`~uqgenomics.networks.ProfileTrunk`) predicts targets ``y``
+        of shape ``(n_samples, length)`` or ``(n_samples, length, n_tasks)``.
 """
 
 SHARED_PARAMS_DOC = """
@@ -209,8 +214,24 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return torch.nn.MSELoss()
 
     def _build_network(self, trunk, n_outputs: int) -> torch.nn.Module:
-        """The trained module: the trunk with this family's heads."""
-        return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
+        """The trained module: the trunk with this family's heads (for a
+        profile trunk, one task's heads per task, applied at every position)."""
+        if not self._profile:
+            return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
+        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        per_task = n_outputs // (trunk.output_length * n_tasks)
+        return ProfileNetwork(trunk, ProfileHeads(
+            trunk.out_features, lambda n_features: self._make_heads(n_features, per_task),
+            n_tasks, output_activation=self._profile_activation))
+
+    # -- profile targets -------------------------------------------------
+    @property
+    def _profile(self) -> bool:
+        """Whether the network predicts profiles (a ``ProfileTrunk``)."""
+        return is_profile_network(self.network)
+
+    #: Activation of a profile network's location output (see ``ProfileHeads``).
+    _profile_activation = "softplus"
 
     # -- checks before any training -------------------------------------
     def _check_params(self) -> None:
@@ -245,6 +266,27 @@ class BaseUncertaintyEstimator(BaseEstimator):
         check_precision(self.precision)
         resolve_device(self.device)
         self._check_compile()
+        self._check_augment()
+
+    def _check_augment(self) -> None:
+        """Refuse training augmentations that would misalign profile targets."""
+        augment = self._training_augment()
+        if augment is None:
+            return
+        joint = getattr(augment, "joint", False)
+        if joint and not self._profile:
+            raise ValueError(f"{type(augment).__name__} moves profile targets with the "
+                             f"sequences, but network={self.network!r} does not predict "
+                             "profiles: use a sequence augmentation (uqgenomics.augment)")
+        if self._profile and type(augment).__name__ == "RandomReverseComplement":
+            raise ValueError("RandomReverseComplement flips the sequence but not its profile; "
+                             "use uqgenomics.augment.ProfileReverseComplement, which reverses "
+                             "both")
+        mode = self._routed_kwargs.get("iterator_train__mode", "append")
+        if self._crop() is not None and mode != "replace":
+            raise ValueError(f"{type(augment).__name__} crops windows, which cannot be "
+                             "appended to the full-length batch: pass "
+                             "iterator_train__mode='replace'")
 
     @property
     def _compilable(self) -> bool:
@@ -357,7 +399,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
                     f"of shape {y_val.shape[1:]}; training data has {X.shape[1:]} and "
                     f"{y.shape[1:]}"
                 )
-            return X, y, (X_val, y_val), rng
+            return X, y, self._model_sample(X_val, y_val), rng
         if not self.validation_fraction:
             return X, y, None, rng
         seed = rng.randint(2**31 - 1)
@@ -371,6 +413,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
                                          random_state=seed)
             train, held_out = next(splitter.split(X, y, groups))
             X, X_val, y, y_val = X[train], X[held_out], y[train], y[held_out]
+        X_val, y_val = self._model_sample(X_val, y_val)
         if len(X) < 2:
             raise ValueError(
                 f"{type(self).__name__} has {len(X)} training sample(s) left after holding "
@@ -407,12 +450,45 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return groups
 
     def _encode_targets(self, y, X, fit: bool) -> np.ndarray:
-        """Targets as the network trains on them; regression: float32 ``(n, n_tasks)``.
+        """Targets as the network trains on them; regression: float32 ``(n, n_tasks)``,
+        profiles ``(n, length · n_tasks)`` (positions major).
 
-        ``fit=True`` for the training targets, False for validation targets.
+        ``fit=True`` for the training targets (records ``target_shape_``, the
+        shape of one sample's prediction), False for validation targets.
         """
-        y = check_targets(self, y, X)
+        y = check_profile_targets(self, y, X) if self._profile else check_targets(self, y, X)
+        if fit:
+            self.target_shape_ = self._fitted_target_shape(X, y)
         return y.reshape(len(y), -1)
+
+    def _fitted_target_shape(self, X, y) -> tuple:
+        """The shape of one sample's prediction for training data ``(X, y)``: a
+        profile's (cropped) length and tasks, or ``y``'s trailing shape."""
+        if not self._profile:
+            return y.shape[1:]
+        crop = self._crop()
+        length = y.shape[1] if crop is None else crop.crop_shapes(X.shape[1], y.shape[1])[2]
+        return (length, *y.shape[2:])
+
+    def _crop(self):
+        """The training augmentation if it crops windows (``crop_length``), else None."""
+        augment = self._training_augment()
+        return augment if getattr(augment, "crop_length", None) else None
+
+    def _training_augment(self):
+        """The augmentation of the training batches (``iterator_train__augment``)."""
+        return self._routed_kwargs.get("iterator_train__augment")
+
+    def _model_sample(self, X, y):
+        """Inputs ``(n, length, 4)`` and flat targets as the model takes and
+        predicts them: with a cropping augmentation, their centre windows
+        (validation data, the network's shape, the fitted shapes)."""
+        crop = self._crop()
+        if crop is None or X.shape[1] == crop.crop_length:
+            return X, y
+        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        x, profile = crop.centre(X, y.reshape(len(y), -1, n_tasks))
+        return x, profile.reshape(len(y), -1)
 
     def _stratify(self, y):
         """Labels to stratify the validation split by; None for regression."""
@@ -429,6 +505,16 @@ class BaseUncertaintyEstimator(BaseEstimator):
         network_params = {k.removeprefix("network__"): v
                           for k, v in self._routed_params("network__").items()}
 
+        X, y = self._model_sample(X[:1], y[:1])
+        if self._profile:
+            length = self.target_shape_[0]
+            given = network_params.setdefault("output_length", length)
+            if given != length:
+                raise ValueError(
+                    f"network__output_length={given!r}, but the targets are profiles of "
+                    f"{length} positions: leave network__output_length out (it is taken from "
+                    "y), or give targets of that length")
+
         def build_module():
             trunk = build_trunk(self.network, X.shape[1:], network_params)
             return build_network(trunk, self._n_outputs(y))
@@ -437,9 +523,13 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     def _skorch_params(self, iterator_params=None) -> dict:
         """The prefixed parameters skorch takes, plus ``iterator_params`` as
-        ``iterator_train__*``."""
+        ``iterator_train__*`` (and, for profile targets, the per-row target
+        shape the joint augmentations need)."""
         skorch_params = {k: v for k, v in self._routed_params().items()
                          if not k.startswith("network__")}
+        if self._profile and hasattr(self, "target_shape_"):
+            skorch_params["iterator_train__n_tasks"] = (
+                self.target_shape_[1] if len(self.target_shape_) == 2 else 1)
         skorch_params.update({f"iterator_train__{k}": v
                               for k, v in (iterator_params or {}).items()})
         return skorch_params
@@ -469,7 +559,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
         :meth:`_fit_network`. Built in a forked RNG: the caller's torch RNG
         is left untouched."""
         X = np.zeros((1, *self.input_shape_), dtype=np.float32)
-        y = np.zeros((1, len(getattr(self, "y_mean_", ()))), dtype=np.float32)
+        n_columns = len(getattr(self, "y_mean_", ()))
+        if self._profile:
+            n_columns *= self.target_shape_[0]  # per-task statistics of a profile
+        y = np.zeros((1, n_columns), dtype=np.float32)
         with torch.random.fork_rng(devices=[]):
             return make_net(self._network_builder(X, y, build_network),
                             criterion or self._make_criterion(), 2, None,
@@ -479,9 +572,14 @@ class BaseUncertaintyEstimator(BaseEstimator):
         """Record the fitted input shape and number of tasks, and fit the
         feature density of :meth:`ood_score` to the training inputs (call last
         in fit)."""
+        X, y = self._model_sample(X, y)
         self._fit_feature_density(X, y)
         self.__dict__.pop("_compiled", None)  # compiled copies of earlier networks
-        self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
+        if self._profile:
+            self.n_tasks_ = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        else:
+            self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
+        self.profile_length_ = self.target_shape_[0] if self._profile else None
         self.input_shape_ = X.shape[1:]
 
     # -- out-of-distribution score ----------------------------------------
@@ -496,8 +594,10 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     def _trunk_features(self, module, X) -> np.ndarray:
         """Trunk features ``(n_samples, n_features)`` of checked inputs, float32
-        (through a compiled copy with ``compile=True``, as predictions)."""
-        return self._forward(module.trunk, X)
+        (through a compiled copy with ``compile=True``, as predictions); a
+        profile trunk's feature map averaged over positions."""
+        features = self._forward(module.trunk, X)
+        return features.mean(axis=1) if features.ndim == 3 else features
 
     def _fit_feature_density(self, X, y) -> None:
         labels = self._density_labels(y)
@@ -580,10 +680,13 @@ class BaseUncertaintyEstimator(BaseEstimator):
         return forward_in_batches(module, X, self.batch_size, precision=self.precision)
 
     def _format_output(self, values: np.ndarray) -> np.ndarray:
-        """``(..., n_samples, n_tasks)`` → float64, task axis dropped for one task
-        (``check_targets`` turns a one-column ``y`` into a 1-D one, so one
-        task always means a 1-D ``y``)."""
+        """``(..., n_samples, n_outputs)`` → float64 ``(..., n_samples,
+        *target_shape_)``: the task axis dropped for one task (``check_targets``
+        turns a one-column ``y`` into a 1-D one, so one task always means a
+        1-D ``y``), a profile's positions and tasks restored."""
         values = np.asarray(values, dtype=np.float64)
+        if self._profile:
+            return values.reshape(*values.shape[:-1], *self.target_shape_)
         return values[..., 0] if self.n_tasks_ == 1 else values
 
     def __getstate__(self):

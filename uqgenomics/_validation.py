@@ -184,3 +184,48 @@ def check_targets(estimator, y, X) -> np.ndarray:
                          f"got {y.shape}")
     check_consistent_length(X, y)
     return y
+
+
+def check_profile_targets(estimator, y, X) -> np.ndarray:
+    """Validate the profile targets of a profile network.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples, length) or (n_samples, length, n_tasks)
+        Values at each output position (counts, coverage, fold change).
+    X : ndarray of shape (n_samples, ...)
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples, length) or (n_samples, length, n_tasks), float32
+    """
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target "
+                         "y is None")
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32, order="C",
+                    input_name="y")
+    if y.ndim not in (2, 3):
+        raise ValueError(
+            f"network={estimator.network!r} predicts profiles: y must have shape (n_samples, "
+            f"length) or (n_samples, length, n_tasks); got {y.shape}. For one value per "
+            "sequence use a network without a profile output (e.g. network='cnn')")
+    check_consistent_length(X, y)
+    return y
+
+
+def check_not_profile(estimator, what: str) -> None:
+    """Refuse a profile model where one value per sequence and task is needed.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+    what : str
+        What needs single values, for the message (e.g. ``'score_vcf'``).
+    """
+    length = getattr(estimator, "profile_length_", None)
+    if length:
+        raise ValueError(
+            f"{what} takes one value per sequence and task; {type(estimator).__name__} "
+            f"predicts profiles of {length} positions. Wrap it in "
+            "uqgenomics.calibration.ProfileSummary(model, summary='sum') (or 'mean') to use "
+            "its profile's total")

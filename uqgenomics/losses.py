@@ -143,6 +143,71 @@ class DistillationLoss(nn.Module):
         return loss
 
 
+def _check_same_shape(output, target):
+    if output.shape != target.shape or output.ndim != 2:
+        raise ValueError(f"expected output and target of the same shape (batch, n_outputs); "
+                         f"got {tuple(output.shape)} and {tuple(target.shape)}")
+
+
+class PoissonLoss(nn.Module):
+    """Poisson negative log-likelihood of non-negative rates (DEGU's profile loss).
+
+    ``loss = mean(λ − y log(λ + ε))`` (the ``log y!`` constant dropped), for
+    rates ``λ >= 0`` (a softplus output) and targets ``y >= 0``; the
+    minimiser is ``λ = E[y]``, so non-integer targets (coverage, fold
+    change) are fine.
+
+    Input: output and target ``(batch, n_outputs)``.
+    """
+
+    #: Floor inside the log, so that a zero rate gives a finite loss.
+    EPS = 1e-8
+
+    def forward(self, output, target):
+        _check_same_shape(output, target)
+        return (output - target * torch.log(output + self.EPS)).mean()
+
+
+class MultinomialProfileLoss(nn.Module):
+    """BPNet's profile loss: multinomial shape + MSE of the log total count.
+
+    Per sample and task, with rates ``λ`` over the ``L`` positions (a
+    softplus output) and targets ``y``: the multinomial negative
+    log-likelihood of ``y`` under the shape ``λ / Σλ`` (its constant
+    dropped), averaged over positions, plus ``count_weight · (log(1 + Σy) −
+    log(1 + Σλ))²`` (Avsec et al. 2021). The rates' sum is the predicted
+    total, so the mean profile is ``λ`` as for the other losses.
+
+    Parameters
+    ----------
+    n_tasks : int
+        Outputs are ``(batch, L · n_tasks)``, positions major.
+    count_weight : float, default=1.0
+        BPNet weights the count term by about half the mean total count; 1
+        suits targets in standardised units.
+    """
+
+    EPS = 1e-8
+
+    def __init__(self, n_tasks=1, count_weight=1.0):
+        super().__init__()
+        self.n_tasks = n_tasks
+        self.count_weight = count_weight
+
+    def forward(self, output, target):
+        _check_same_shape(output, target)
+        if output.shape[1] % self.n_tasks:
+            raise ValueError(f"{output.shape[1]} outputs do not split into {self.n_tasks} "
+                             "tasks")
+        rates = output.reshape(len(output), -1, self.n_tasks)
+        counts = target.reshape(rates.shape)
+        total = rates.sum(dim=1, keepdim=True)
+        log_shape = torch.log(rates + self.EPS) - torch.log(total + self.EPS)
+        shape_nll = -(counts * log_shape).sum(dim=1) / rates.shape[1]  # (batch, T)
+        count_error = (torch.log1p(counts.sum(dim=1)) - torch.log1p(total[:, 0])) ** 2
+        return (shape_nll + self.count_weight * count_error).mean()
+
+
 class IndexedCrossEntropyLoss(nn.Module):
     """Cross-entropy averaged over epistemic indices.
 

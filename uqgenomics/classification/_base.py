@@ -43,6 +43,9 @@ class UncertaintyClassifierMixin(ClassifierMixin):
     """
 
     def _encode_targets(self, y, X, fit):
+        if self._profile:
+            raise ValueError(f"network={self.network!r} predicts profiles, which classifiers "
+                             "do not take; use a regressor (e.g. EnsembleRegressor)")
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                              "y is None")

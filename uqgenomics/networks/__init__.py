@@ -18,11 +18,17 @@ from ._dream_rnn import DREAMRNN
 from ._epinet import EpinetNetwork
 from ._heads import ConcatHeads, GaussianHead, HeadedNetwork, NormalInverseGammaHead
 from ._mlp import MLP
-from ._registry import NETWORKS, ModuleTrunk, build_trunk, resolve_network
+from ._profile import CNNTaskBase, ProfileHeads, ProfileNetwork, ProfileTrunk
+from ._registry import NETWORKS, ModuleTrunk, build_trunk, is_profile_network, resolve_network
 from ._residualbind import DilatedResidualBlock, ResidualBind
 
 __all__ = [
     "BasicCNN",
+    "CNNTaskBase",
+    "ProfileHeads",
+    "ProfileNetwork",
+    "ProfileTrunk",
+    "is_profile_network",
     "ChannelsFirst",
     "ConcatHeads",
     "EpinetNetwork",

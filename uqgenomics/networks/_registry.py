@@ -11,6 +11,7 @@ from ._base import Trunk
 from ._cnn import BasicCNN, DeepSTARR
 from ._dream_rnn import DREAMRNN
 from ._mlp import MLP
+from ._profile import CNNTaskBase, ProfileTrunk
 from ._residualbind import ResidualBind
 
 NETWORKS: dict[str, type[nn.Module]] = {
@@ -19,6 +20,7 @@ NETWORKS: dict[str, type[nn.Module]] = {
     "residualbind": ResidualBind,
     "dream_rnn": DREAMRNN,
     "mlp": MLP,
+    "cnn_task_base": CNNTaskBase,
 }
 
 
@@ -77,6 +79,12 @@ def resolve_network(network) -> type[nn.Module]:
     raise TypeError(
         f"network must be a name or an nn.Module subclass, got {network!r}"
     )
+
+
+def is_profile_network(network) -> bool:
+    """Whether ``network`` (a name or class) predicts profiles (a :class:`ProfileTrunk`)."""
+    cls = resolve_network(network)
+    return isinstance(cls, type) and issubclass(cls, ProfileTrunk)
 
 
 def build_trunk(network, input_shape: tuple[int, ...], params: dict) -> Trunk:

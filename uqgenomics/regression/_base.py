@@ -10,9 +10,27 @@ from sklearn.base import RegressorMixin
 
 from .._result import Draws
 from ..encoding import reverse_complement
-from ..losses import GaussianNLLLoss
+from ..losses import GaussianNLLLoss, MultinomialProfileLoss, PoissonLoss
 from ..networks import GaussianHead
 from ..networks._heads import MAX_LOG_VAR, MIN_LOG_VAR
+
+LOSSES = ("mse", "poisson", "multinomial")
+
+
+def check_loss(estimator) -> None:
+    """Refuse an unknown ``loss``, or a count loss without a profile network."""
+    if estimator.loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {estimator.loss!r}")
+    if estimator.loss == "mse":
+        return
+    if not estimator._profile:
+        raise ValueError(
+            f"loss={estimator.loss!r} needs non-negative rates, which profile networks "
+            f"predict (softplus output); network={estimator.network!r} is not one: use "
+            "network='cnn_task_base', or loss='mse'")
+    if getattr(estimator, "heteroscedastic", False):
+        raise ValueError(f"heteroscedastic members train with the Gaussian NLL, not "
+                         f"loss={estimator.loss!r}: use one of them")
 
 
 class UncertaintyRegressorMixin(RegressorMixin):
@@ -49,27 +67,66 @@ class UncertaintyRegressorMixin(RegressorMixin):
         return super()._make_heads(n_features, n_tasks)
 
     def _make_criterion(self):
-        return GaussianNLLLoss(self.beta) if self._noise_head else super()._make_criterion()
+        if self._noise_head:
+            return GaussianNLLLoss(self.beta)
+        loss = getattr(self, "loss", "mse")
+        if loss == "poisson":
+            return PoissonLoss()
+        if loss == "multinomial":
+            return MultinomialProfileLoss(
+                self.target_shape_[1] if len(self.target_shape_) == 2 else 1)
+        return super()._make_criterion()
 
     def _encode_targets(self, y, X, fit):
         y = super()._encode_targets(y, X, fit)
         if fit:
+            if self._profile and self._profile_activation == "softplus" and np.any(y < 0):
+                raise ValueError(
+                    f"y has negative values (min {np.min(y):.4g}), but network="
+                    f"{self.network!r} predicts non-negative profiles (softplus output, "
+                    "for counts and coverage): give non-negative targets (e.g. coverage "
+                    "rather than log fold change)")
             self.y_mean_, self.y_scale_ = self._target_statistics(y)
         return self._standardize(y)
 
     def _standardize(self, y: np.ndarray) -> np.ndarray:
         """Targets ``(n, n_columns)`` in ``y`` units → training units, float32."""
-        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        n_columns = y.shape[-1]
+        return ((y - self._per_column(self.y_mean_, n_columns))
+                / self._per_column(self.y_scale_, n_columns)).astype(np.float32)
 
     def _target_statistics(self, y) -> tuple[np.ndarray, np.ndarray]:
-        """Per-column offset and scale ``(n_columns,)``, float64: mean and std of
-        the training targets (NaN ignored; a constant column gets scale 1)."""
+        """Offset and scale, float64: mean and std of the training targets per
+        column ``(n_columns,)`` (NaN ignored; a constant column gets scale 1).
+        Profiles: per part and task ``(k · n_tasks,)``, pooled over positions
+        (a shifted window moves positions), and never shifted (a softplus
+        output predicts them)."""
+        if self._profile:
+            n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+            parts = y.reshape(len(y), -1, y.shape[1] // (self._n_target_parts * n_tasks),
+                              n_tasks)  # (n, k, L, T)
+            y = parts.transpose(0, 2, 1, 3).reshape(-1, parts.shape[1] * n_tasks)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
             mean = np.nanmean(y, axis=0, dtype=np.float64)
             scale = np.nanstd(y, axis=0, dtype=np.float64)
-        return (np.where(np.isfinite(mean), mean, 0.0),
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        return (np.zeros_like(mean) if self._profile else mean,
                 np.where(np.isfinite(scale) & (scale > 0), scale, 1.0))
+
+    #: Parts of each target column group (the student's [μ, σ_epi(, σ_ale)]: 2 or 3).
+    _n_target_parts = 1
+
+    def _per_column(self, statistic: np.ndarray, n_columns: int) -> np.ndarray:
+        """A statistic of :meth:`_target_statistics` for each of ``n_columns``
+        columns: itself, or for a profile ``(k · n_tasks,)`` repeated at each of
+        the columns' positions (layout ``(k, L, n_tasks)``)."""
+        if not self._profile:
+            return statistic
+        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        k = statistic.size // n_tasks
+        return np.tile(statistic.reshape(k, 1, n_tasks),
+                       (1, n_columns // (k * n_tasks), 1)).reshape(-1)
 
     def _to_y_units(self, values: torch.Tensor, kind: str) -> torch.Tensor:
         """Network outputs ``(..., n_columns)`` in training units → units of ``y``.
@@ -78,7 +135,8 @@ class UncertaintyRegressorMixin(RegressorMixin):
         ``'variance'`` (scaled twice).
         """
         def like(array):
-            return torch.as_tensor(array, dtype=values.dtype, device=values.device)
+            return torch.as_tensor(self._per_column(array, values.shape[-1]),
+                                   dtype=values.dtype, device=values.device)
         if kind == "location":
             return values * like(self.y_scale_) + like(self.y_mean_)
         if kind == "variance":
@@ -100,8 +158,21 @@ class UncertaintyRegressorMixin(RegressorMixin):
             return self._decode(torch.from_numpy(self._raw_draws(inputs).astype(np.float64)))
         draws = decoded(X)
         if self.strand_average:
-            draws = _average_strands(draws, decoded(reverse_complement(X)))
+            draws = _average_strands(draws, self._reverse_positions(
+                decoded(reverse_complement(X))))
         return _map(draws, lambda values: values.numpy())
+
+    def _reverse_positions(self, draws: Draws) -> Draws:
+        """Draws of reverse-complemented inputs in the forward orientation: a
+        profile's positions reversed (unchanged for one value per sequence)."""
+        if not self._profile:
+            return draws
+        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+
+        def flip(values):
+            shape = values.shape
+            return values.reshape(*shape[:-1], -1, n_tasks).flip(-2).reshape(shape)
+        return _map(draws, flip)
 
     def predict_draws(self, X) -> Draws:
         """The draws every prediction of this model is summarised from.
@@ -191,7 +262,8 @@ class _DrawsModule(torch.nn.Module):
         self.estimator._check_input_shape(tuple(x.shape[1:]))
         draws = self.estimator._decode(self.function(x))
         if self.estimator.strand_average:  # the reverse complement of one-hot (batch, L, 4)
-            draws = _average_strands(draws, self.estimator._decode(self.function(x.flip(1, 2))))
+            draws = _average_strands(draws, self.estimator._reverse_positions(
+                self.estimator._decode(self.function(x.flip(1, 2)))))
         return draws
 
 

@@ -6,7 +6,7 @@ import torch
 
 from .._base import check_beta, with_shared_params_doc
 from .._families import MemberEnsemble
-from ._base import UncertaintyRegressorMixin
+from ._base import UncertaintyRegressorMixin, check_loss
 
 
 @with_shared_params_doc
@@ -45,6 +45,12 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
     beta : float, default=0.0
         β-NLL weighting of heteroscedastic members (see
         :class:`HeteroscedasticRegressor`); only with ``heteroscedastic=True``.
+    loss : {'mse', 'poisson', 'multinomial'}, default='mse'
+        Training loss of the mean: mean squared error, or for a profile
+        network (``network='cnn_task_base'``) the Poisson NLL of DEGU
+        (:class:`~uqgenomics.losses.PoissonLoss`) or BPNet's multinomial
+        profile + log-count loss
+        (:class:`~uqgenomics.losses.MultinomialProfileLoss`).
     %(shared_params)s
 
     Attributes
@@ -83,6 +89,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         vectorize="auto",
         heteroscedastic=False,
         beta=0.0,
+        loss="mse",
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -117,6 +124,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         self.vectorize = vectorize
         self.heteroscedastic = heteroscedastic
         self.beta = beta
+        self.loss = loss
 
     def _check_params(self):
         super()._check_params()
@@ -124,6 +132,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         if self.beta and not self.heteroscedastic:
             raise ValueError("beta weights the Gaussian NLL of heteroscedastic members; set "
                              "heteroscedastic=True, or leave beta=0")
+        check_loss(self)
 
     @property
     def _noise_head(self):

@@ -6,7 +6,7 @@ import torch
 
 from .._base import with_shared_params_doc
 from .._families import MCDropoutMixin, SingleNetworkEstimator
-from ._base import UncertaintyRegressorMixin
+from ._base import UncertaintyRegressorMixin, check_loss
 
 
 @with_shared_params_doc
@@ -29,6 +29,12 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
     %(network_param)s
     n_samples : int, default=100
         Dropout masks per prediction.
+    loss : {'mse', 'poisson', 'multinomial'}, default='mse'
+        Training loss of the mean: mean squared error, or for a profile
+        network (``network='cnn_task_base'``) the Poisson NLL of DEGU
+        (:class:`~uqgenomics.losses.PoissonLoss`) or BPNet's multinomial
+        profile + log-count loss
+        (:class:`~uqgenomics.losses.MultinomialProfileLoss`).
     %(shared_params)s
 
     Attributes
@@ -48,6 +54,7 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
         network="cnn",
         *,
         n_samples=100,
+        loss="mse",
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -77,6 +84,11 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
             verbose=verbose, **kwargs,
         )
         self.n_samples = n_samples
+        self.loss = loss
+
+    def _check_params(self):
+        super()._check_params()
+        check_loss(self)
 
     def predict_samples(self, X):
         """Predictions under each dropout mask: the means of :meth:`predict_draws`.
