@@ -71,20 +71,27 @@ class AugmentedBatchIterator(ArrayBatchIterator):
     augment : callable or None, default=None
         ``augment(x) -> x'`` on a CPU tensor ``(batch, length, 4)``. None
         yields the plain batches (used for a fine-tune on the original data).
+        A *joint* augmentation (``augment.joint``, see
+        ``uqgenomics.augment._profile``) is called as ``augment(x, y)`` with
+        the profile targets ``(batch, length, n_tasks)`` and moves both.
     labeller : callable, default=None
         ``labeller(x' as ndarray) -> ndarray (batch, n_targets)``; None
         keeps the original labels.
     mode : {'append', 'replace'}, default='append'
+    n_tasks : int, default=None
+        Tasks of profile targets (rows of ``y`` are ``(length · n_tasks)``,
+        positions major), which a joint augmentation needs.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, pin_memory=False,
-                 augment=None, labeller=None, mode="append"):
+                 augment=None, labeller=None, mode="append", n_tasks=None):
         super().__init__(dataset, batch_size, shuffle, drop_last, pin_memory)
         if mode not in ("append", "replace"):
             raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
         self.augment = augment
         self.labeller = labeller
         self.mode = mode
+        self.n_tasks = n_tasks
 
     def __iter__(self):
         for x, y in super().__iter__():
@@ -92,10 +99,24 @@ class AugmentedBatchIterator(ArrayBatchIterator):
                 yield [x, y]
                 continue
             with torch.no_grad():
-                x_new = self.augment(x.cpu()).contiguous()
-            y_new = y.cpu() if self.labeller is None else torch.as_tensor(
-                self.labeller(x_new.numpy()), dtype=y.dtype)
+                x_new, y_new = self._transform(x.cpu(), y.cpu())
+            x_new = x_new.contiguous()
+            if self.labeller is not None:
+                y_new = torch.as_tensor(self.labeller(x_new.numpy()), dtype=y.dtype)
             if self.mode == "append":
                 x_new, y_new = torch.cat([x.cpu(), x_new]), torch.cat([y.cpu(), y_new])
             batch = [x_new, y_new]
             yield [t.pin_memory() for t in batch] if self.pin_memory else batch
+
+    def _transform(self, x, y):
+        """The augmented batch and its targets (the original ones unless the
+        augmentation is joint; a labeller replaces them afterwards)."""
+        if not getattr(self.augment, "joint", False):
+            return self.augment(x), y
+        if self.labeller is not None:
+            return self.augment(x, None)[0], None
+        if self.n_tasks is None:
+            raise ValueError(f"{type(self.augment).__name__} moves profile targets with the "
+                             "sequences; these targets are not profiles (use a profile network)")
+        x_new, profile = self.augment(x, y.reshape(len(y), -1, self.n_tasks))
+        return x_new, profile.reshape(len(profile), -1)
