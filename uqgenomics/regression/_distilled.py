@@ -17,12 +17,12 @@ from .._engine._batches import AugmentedBatchIterator
 from .._engine._fitting import TrainingDivergedError, continue_training
 from .._families import SingleNetworkEstimator
 from .._result import Draws
-from .._validation import check_targets, check_X
+from .._validation import check_profile_targets, check_targets, check_X
 from ..losses import DistillationLoss
 from ._base import UncertaintyRegressorMixin
 from ._ensemble import EnsembleRegressor
 
-ALEATORIC_SOURCES = (None, "replicates", "teacher")
+ALEATORIC_SOURCES = (None, "replicates", "teacher", "teacher_replicates")
 _MIN_VARIANCE = 1e-8
 
 
@@ -58,6 +58,13 @@ class TeacherTargets:
     def __call__(self, X) -> np.ndarray:
         result = self.teacher.predict_uncertainty(X)
         n = len(result.mean)
+        if self.source == "teacher_replicates":  # the teacher's tasks: [measured, replicate std]
+            half = result.mean.shape[-1] // 2
+            mean, epistemic = result.mean[..., :half], result.epistemic[..., :half]
+            aleatoric = np.maximum(result.mean[..., half:], 0.0)  # members' average std
+            return self._finish([np.reshape(mean, (n, -1)),
+                                 self.encode(np.reshape(epistemic, (n, -1))),
+                                 self.encode(np.reshape(aleatoric, (n, -1)))])
         parts = [np.reshape(result.mean, (n, -1)),
                  self.encode(np.reshape(result.epistemic, (n, -1)))]
         if self.source == "teacher":
@@ -67,6 +74,9 @@ class TeacherTargets:
             parts.append(self.encode(np.reshape(result.aleatoric, (n, -1))))
         elif self.source == "replicates":
             parts.append(np.full_like(parts[0], np.nan))
+        return self._finish(parts)
+
+    def _finish(self, parts) -> np.ndarray:
         values = np.concatenate(parts, axis=1)
         return (values if self.standardize is None else self.standardize(values)).astype(
             np.float32)
@@ -88,10 +98,19 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     al. 2026). It predicts all three in one forward pass, at the cost of a
     single model.
 
-    The aleatoric target is either the std (ddof=1) across replicate
-    measurements (``aleatoric='replicates'``, ``fit(..., y_replicates=)``)
-    or the teacher's own aleatoric output (``aleatoric='teacher'``, e.g.
-    ``EnsembleRegressor(heteroscedastic=True)``).
+    The aleatoric target is the std (ddof=1) across replicate
+    measurements (``aleatoric='replicates'``, ``fit(..., y_replicates=)``),
+    the teacher's own aleatoric output (``aleatoric='teacher'``, e.g.
+    ``EnsembleRegressor(heteroscedastic=True)``), or DEGU's lentiMPRA
+    recipe (``aleatoric='teacher_replicates'``): the teacher learns the
+    replicate std as extra tasks beside the measurement, and the student
+    learns the teacher's average of it (defined for every sequence the
+    teacher labels, augmented ones included).
+
+    Profile networks (``network='cnn_task_base'``) distil profiles: ``y``
+    of shape ``(n, length[, n_tasks])``, replicates ``(n, length[,
+    n_tasks], n_replicates)``, and the student predicts a mean, an
+    epistemic and an aleatoric profile.
 
     With ``augment``, every training minibatch is transformed (e.g.
     :class:`uqgenomics.augment.RandomAugment`) and the teacher labels the
@@ -119,7 +138,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         Weight of the epistemic loss term.
     gamma : float, default=1.0
         Weight of the aleatoric loss term.
-    aleatoric : {None, 'replicates', 'teacher'}, default=None
+    aleatoric : {None, 'replicates', 'teacher', 'teacher_replicates'}, default=None
         Source of the aleatoric target; None trains no aleatoric head
         (``aleatoric`` is then 0 in ``predict_uncertainty``).
     log_targets : bool, default=False
@@ -252,15 +271,19 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         X : sequence of str, array-like of shape (n_samples, length, 4) or (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Measured activity: trains the teacher (the student learns the
-            teacher's predictions).
+            teacher's predictions). Profiles for a profile network:
+            ``(n_samples, length)`` or ``(n_samples, length, n_tasks)``.
         y_replicates : array-like of shape (n_samples, n_tasks, n_replicates), default=None
             Replicate measurements (NaN where missing), for
-            ``aleatoric='replicates'``; ``(n_samples, n_replicates)`` for one
-            task. Rows with fewer than 2 valid replicates in any task are
-            dropped from the student's training data, with a warning.
+            ``aleatoric='replicates'`` or ``'teacher_replicates'``: the
+            shape of ``y`` plus a replicate axis (``(n_samples,
+            n_replicates)`` or ``(n_samples, 1, n_replicates)`` for one task).
+            Rows with fewer than 2 valid replicates in any target are dropped
+            from the student's (``'teacher_replicates'``: the teacher's)
+            training data, with a warning.
         validation_data : tuple, default=None
             ``(X_val, y_val)``, or ``(X_val, y_val, y_replicates_val)`` with
-            ``aleatoric='replicates'``; replaces the ``validation_fraction``
+            replicates; replaces the ``validation_fraction``
             split for the teacher (when fitted here) and the student.
         groups : array-like of shape (n_samples,), default=None
             Group labels kept on one side of the ``validation_fraction``
@@ -274,21 +297,31 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data, groups")
         self._check_params()
         X_checked = check_X(self, X, reset=True)
-        y = check_targets(self, y, X_checked)
-        single_task = y.ndim == 1
+        y = (check_profile_targets if self._profile else check_targets)(self, y, X_checked)
+        self._measured_shape = y.shape[1:]
+        self.target_shape_ = y.shape[1:]
         # the student's network, checked before the teacher trains
-        n_targets = self._n_parts * (1 if single_task else y.shape[1])
+        n_targets = self._n_parts * int(np.prod(y.shape[1:], dtype=int))
         self._check_strand_average(X_checked)
         self._check_network(X_checked[:1], np.zeros((1, n_targets), dtype=np.float32))
         groups = self._check_groups(groups, len(X_checked), validation_data)
-        self.teacher_ = self._fitted_teacher(X, y, validation_data, groups)
+        if self.aleatoric == "teacher_replicates":
+            teacher_data = self._replicate_teacher_data(X, y, y_replicates, validation_data,
+                                                         groups)
+            self.teacher_ = self._fitted_teacher(*teacher_data)
+            self._check_replicate_teacher(X_checked[:1], teacher_data[1].shape[1:])
+            dropped = len(X_checked) - len(teacher_data[1])
+        else:
+            self.teacher_ = self._fitted_teacher(X, y, validation_data, groups)
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
         X, train_targets, kept = self._training_targets(X, y_replicates, targets)
         self.n_dropped_ = len(X_checked) - len(kept)
+        if self.aleatoric == "teacher_replicates":
+            self.n_dropped_ = dropped  # from the teacher's training data
         if self.n_dropped_:
-            warnings.warn(f"dropped {self.n_dropped_} of {self.n_dropped_ + len(train_targets)} "
-                          "training rows with fewer than 2 valid replicates", UserWarning,
-                          stacklevel=2)
+            whose = "the teacher's " if self.aleatoric == "teacher_replicates" else ""
+            warnings.warn(f"dropped {self.n_dropped_} of {len(X_checked)} {whose}training rows "
+                          "with fewer than 2 valid replicates", UserWarning, stacklevel=2)
         validation = None
         if validation_data is not None:
             X_val, _, *replicates_val = validation_data
@@ -331,6 +364,12 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                 f"DistilledRegressor augments through augment= and augment_mode= (the teacher "
                 f"labels every augmented batch); {routed} would be replaced by them: pass "
                 "augment=... instead")
+        if getattr(self.augment, "crop_length", None):
+            raise ValueError(
+                f"augment={type(self.augment).__name__} crops windows, which the student "
+                "cannot take (the teacher labels whole inputs): fit the student on windows "
+                "of the teacher's input length (e.g. RandomShiftCrop(...).centre), with a "
+                "length-keeping augmentation such as ProfileReverseComplement")
         if self.augment_mode not in ("append", "replace"):
             raise ValueError(f"augment_mode must be 'append' or 'replace', got "
                              f"{self.augment_mode!r}")
@@ -373,6 +412,48 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         except TrainingDivergedError as error:
             raise TrainingDivergedError(f"the teacher's training diverged: {error}") from error
 
+    def _replicate_teacher_data(self, X, y, y_replicates, validation_data, groups):
+        """The teacher's training data for ``aleatoric='teacher_replicates'``:
+        ``(X, [y, replicate std] on the task axis, validation_data, groups)``,
+        rows with fewer than 2 valid replicates left out."""
+        def with_std(X, y, replicates):
+            if replicates is None:
+                raise ValueError("aleatoric='teacher_replicates' needs y_replicates (and a "
+                                 "third element in validation_data)")
+            std, keep = _replicate_std(replicates, len(y), y.shape[1:])
+            values = np.reshape(y, (len(y), -1, 1) if y.ndim < 3 else y.shape)
+            std = std.reshape(values.shape)
+            both = np.concatenate([values, std], axis=-1)[keep]
+            return _safe_indexing(X, np.flatnonzero(keep)), both.reshape(
+                (int(keep.sum()), -1) if y.ndim < 3 else (-1, *both.shape[1:])), keep
+
+        X, teacher_y, keep = with_std(X, y, y_replicates)
+        validation = None
+        if validation_data is not None:
+            X_val, y_val, *replicates_val = validation_data
+            y_val = (check_profile_targets if self._profile else check_targets)(
+                self, y_val, check_X(self, X_val, reset=False))
+            X_val, y_val, _ = with_std(X_val, y_val,
+                                       replicates_val[0] if replicates_val else None)
+            validation = (X_val, y_val)
+        return X, teacher_y, validation, None if groups is None else groups[keep]
+
+    def _check_replicate_teacher(self, x, shape) -> None:
+        """A teacher for ``'teacher_replicates'`` must predict [y, replicate std]."""
+        predicted = np.shape(self.teacher_.predict(x))[1:]
+        if predicted != tuple(shape):
+            raise ValueError(
+                f"aleatoric='teacher_replicates' needs a teacher fitted on the measurement and "
+                f"its replicate std side by side (targets of shape {tuple(shape)} per sample); "
+                f"the given teacher predicts {predicted}: pass it unfitted, and it is fitted so")
+
+    def _fitted_target_shape(self, X, y):
+        return self._measured_shape  # the student's y holds [μ, σ_epi(, σ_ale)] per target
+
+    @property
+    def _n_target_parts(self) -> int:
+        return self._n_parts
+
     def _training_targets(self, X, y_replicates, targets):
         """Rows kept (as given: a DataFrame keeps its columns), the student's
         targets on them in ``y`` units, and the indices of the kept rows."""
@@ -382,9 +463,9 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         if y_replicates is None:
             raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
                              "in validation_data)")
-        n_tasks = values.shape[1] // 3
-        std, keep = _replicate_std(y_replicates, len(values), n_tasks)
-        values[:, 2 * n_tasks:] = targets.encode(std)
+        n_columns = values.shape[1] // 3
+        std, keep = _replicate_std(y_replicates, len(values), self._measured_shape)
+        values[:, 2 * n_columns:] = targets.encode(std)
         kept = np.flatnonzero(keep)
         return _safe_indexing(X, kept), values[keep], kept
 
@@ -398,14 +479,19 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         return Draws(parts[0], variances[1] if len(variances) == 2 else None, variances[0][0])
 
 
-def _replicate_std(y_replicates, n_samples: int, n_tasks: int):
-    """Std (ddof=1) over valid replicates ``(n, n_tasks)`` and the rows with ≥ 2 in every task."""
+def _replicate_std(y_replicates, n_samples: int, shape: tuple):
+    """Std (ddof=1) over valid replicates ``(n, prod(shape))`` and the rows with
+    ≥ 2 in every target, for replicates ``(n, *shape, n_replicates)`` (``shape``:
+    one sample's targets: ``()``, ``(n_tasks,)`` or a profile's)."""
     replicates = np.asarray(y_replicates, dtype=np.float64)
-    if replicates.ndim == 2 and n_tasks == 1:
-        replicates = replicates[:, None, :]
-    if replicates.ndim != 3 or replicates.shape[:2] != (n_samples, n_tasks):
-        raise ValueError(f"y_replicates must have shape ({n_samples}, {n_tasks}, "
-                         f"n_replicates); got {replicates.shape}")
+    if shape == () and replicates.ndim == 3 and replicates.shape[1] == 1:
+        replicates = replicates[:, 0]  # one task written as (n, 1, n_replicates)
+    if replicates.ndim != len(shape) + 2 or replicates.shape[:-1] != (n_samples, *shape):
+        expected = ", ".join(str(d) for d in (n_samples, *shape))
+        raise ValueError(f"y_replicates must have shape ({expected}, n_replicates): the "
+                         f"targets' shape plus a replicate axis; got {replicates.shape}")
+    replicates = replicates.reshape(n_samples, -1, replicates.shape[-1])
+    n_tasks = replicates.shape[1]
     if replicates.shape[2] < 2:
         raise ValueError("y_replicates needs at least 2 replicates per sequence")
     valid = np.sum(~np.isnan(replicates), axis=2)
