@@ -12,6 +12,8 @@ from ._deepstarr import fetch_deepstarr
 from ._home import MissingDataError, get_data_home
 from ._lentimpra import fetch_lentimpra, load_lentimpra_wtc11
 from ._mavenn import load_mpsa, load_sortseq
+from ._motifs import read_meme
+from ._profiles import make_profiles
 from ._reads import sample_reads
 from ._simulated import (
     MOTIF_EFFECTS,
@@ -34,7 +36,9 @@ __all__ = [
     "load_lentimpra_wtc11",
     "load_mpsa",
     "load_sortseq",
+    "make_profiles",
     "make_regulatory_sequences",
+    "read_meme",
     "motif_occupancy",
     "sample_reads",
 ]

@@ -7,7 +7,7 @@ is opened.
 
 from ._fasta import Genome
 from ._regions import Region, check_regions, genome_regions, read_bed, tile_regions
-from ._training import regions_dataset
+from ._training import chromosome_split, profile_dataset, regions_dataset
 from ._variants import (
     STATUSES,
     Variant,
@@ -25,8 +25,10 @@ __all__ = [
     "Variant",
     "VariantWindows",
     "check_regions",
+    "chromosome_split",
     "genome_regions",
     "iter_variants",
+    "profile_dataset",
     "read_bed",
     "read_variant_table",
     "regions_dataset",
