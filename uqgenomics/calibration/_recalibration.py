@@ -11,6 +11,7 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._result import Draws
+from .._validation import check_not_profile
 from ..metrics import interval_score
 from ._wrapper import WrappedModelMixin
 
@@ -176,6 +177,7 @@ class RecalibratedRegressor(WrappedModelMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self.estimator, msg=(
             "RecalibratedRegressor recalibrates a fitted model on held-out data; fit "
             f"{type(self.estimator).__name__} on the training data first"))
+        check_not_profile(self.estimator, "RecalibratedRegressor")
 
     def fit(self, X, y):
         """Learn the recalibration on calibration data the model was not trained on.

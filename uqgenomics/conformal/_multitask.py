@@ -9,6 +9,8 @@ from mapie.regression import SplitConformalRegressor
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_not_profile
+
 
 class MultiTaskSplitConformalRegressor:
     """MAPIE's ``SplitConformalRegressor`` on every task of a fitted multi-task model.
@@ -54,6 +56,8 @@ class MultiTaskSplitConformalRegressor:
         self
         """
         check_is_fitted(self.estimator)
+        check_not_profile(self.estimator, "MultiTaskSplitConformalRegressor (per position: "
+                          "ProfileConformalRegressor)")
         y = np.asarray(y_conformalize, dtype=np.float64)
         n_tasks = getattr(self.estimator, "n_tasks_", None)
         if y.ndim != 2 or (n_tasks is not None and y.shape[1] != n_tasks):

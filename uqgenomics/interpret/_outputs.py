@@ -18,7 +18,9 @@ def prediction_function(estimator, part: str = "mean"):
 
     Outputs are in the units of ``y``, as ``predict_uncertainty`` reports
     them: the ensemble mean (or std across members), the std over dropout
-    masks, a noise head's std, a student's heads...
+    masks, a noise head's std, a student's heads... A profile model's part
+    is averaged over the profile's positions (DEGU attributes a profile
+    through its global average), one value per task.
 
     Parameters
     ----------
@@ -49,16 +51,22 @@ def prediction_function(estimator, part: str = "mean"):
     if part not in probe.parts:
         raise ValueError(f"{type(estimator).__name__} has no {part} output (it is identically "
                          f"zero); it has {', '.join(probe.parts)}")
-    return _Part(draws, part)
+    return _Part(draws, part, estimator.n_tasks_ if getattr(
+        estimator, "profile_length_", None) else None)
 
 
 class _Part(torch.nn.Module):
-    """One part of a draws module's summary, ``(batch, n_tasks)``."""
+    """One part of a draws module's summary, ``(batch, n_tasks)``; a profile's
+    ``(batch, length · n_tasks)`` averaged over positions (``n_tasks`` given)."""
 
-    def __init__(self, draws: torch.nn.Module, part: str):
+    def __init__(self, draws: torch.nn.Module, part: str, n_tasks: int | None = None):
         super().__init__()
         self.draws = draws
         self.part = part
+        self.n_tasks = n_tasks
 
     def forward(self, x):
-        return getattr(self.draws(x).summarize(), self.part)
+        values = getattr(self.draws(x).summarize(), self.part)
+        if self.n_tasks is None:
+            return values
+        return values.reshape(len(values), -1, self.n_tasks).mean(dim=1)

@@ -6,7 +6,9 @@ docstring. Regression metrics take one task at a time; the diagnostics
 sparsification error, AURC, quantile calibration error) show where
 intervals fail and whether the uncertainty ranks the errors;
 :func:`uncertainty_report` runs them all on a ``predict_uncertainty``
-result, one row per task.
+result, one row per task. Profiles (``(n, length)`` per task) have
+their own: mean per-profile Pearson r, DEGU's whole-chromosome Pearson r,
+and coverage at each position; the other metrics take them raveled.
 """
 
 from ._classification import (
@@ -27,6 +29,7 @@ from ._diagnostics import (
     worst_slab_coverage,
 )
 from ._ood import fpr_at_95_tpr, ood_aupr, ood_auroc
+from ._profile import positionwise_coverage, profile_pearson, whole_chromosome_pearson
 from ._regression import (
     calibration_curve,
     crps_gaussian,
@@ -44,6 +47,9 @@ from ._regression import (
 from ._report import uncertainty_report
 
 __all__ = [
+    "positionwise_coverage",
+    "profile_pearson",
+    "whole_chromosome_pearson",
     "aurc",
     "brier_score",
     "calibration_curve",

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._engine._parallel import parallel
 from .._result import ClassificationUncertainty, UncertaintyResult
+from .._validation import check_not_profile
 from ..encoding import one_hot_encode
 from ._fingerprint import run_fingerprint
 from ._sink import TableSink
@@ -94,6 +95,7 @@ def predict_stream(estimator, source, *, chunk_size: int = 4096, window: int | N
         For this chunk's sequences.
     """
     check_is_fitted(estimator)
+    check_not_profile(estimator, "streamed prediction")
     if len(estimator.input_shape_) != 2:
         raise ValueError("streamed prediction needs a model trained on one-hot sequences")
     if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
@@ -175,6 +177,7 @@ def write_predictions(estimator, source, out, *, format: str | None = None,
         Rows in the output, including those written before a resume.
     """
     check_is_fitted(estimator)
+    check_not_profile(estimator, "write_predictions")
     format = format or infer_format(out)
     if format not in WRITERS:
         raise ValueError(f"format must be one of {sorted(WRITERS)}, got {format!r}")

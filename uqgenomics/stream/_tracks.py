@@ -9,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
 
 from .._engine._parallel import parallel
+from .._validation import check_not_profile
 from ..encoding import one_hot_encode
 from ..genome import Genome
 from ..genome._fasta import count_ambiguous
@@ -88,6 +90,8 @@ def predict_regions(estimator, fasta, regions=None, out=None, *, window: int | N
         :func:`result_columns` of the estimator.
     """
     check_is_fitted(estimator)
+    check_not_profile(estimator, "predict_regions (write_tracks writes a profile model's "
+                      "tracks)")
     if len(estimator.input_shape_) != 2:
         raise ValueError("predicting genomic regions needs a model trained on one-hot sequences")
     window, stride = _resolve_tiling(estimator, window or estimator.input_shape_[0], stride)
@@ -239,6 +243,9 @@ def write_tracks(estimator, fasta, out_prefix, regions=None, *, window: int | No
     regions = _as_regions(regions, genome, sort=True)
     prefix = Path(out_prefix)
     prefix.parent.mkdir(parents=True, exist_ok=True)
+    if getattr(estimator, "profile_length_", None):
+        return _write_profile_tracks(estimator, genome, regions, prefix, window, stride,
+                                     aggregation, max_ambiguous, format, chunk_size, progress)
     table = Path(f"{prefix}.windows.h5")
     _predict_windows(estimator, genome, regions, table, window, stride, "h5", resume,
                      chunk_size, n_jobs, progress)
@@ -269,6 +276,86 @@ def write_tracks(estimator, fasta, out_prefix, regions=None, *, window: int | No
     return written
 
 
+def _write_profile_tracks(estimator, genome, regions, prefix, window, stride, aggregation,
+                          max_ambiguous, format, chunk_size, progress) -> dict[str, Path]:
+    """Tracks of a profile model: every window's profile placed on the genome
+    (bin ``i`` of a window starting at ``s`` covers ``s + i·r`` to ``s +
+    (i+1)·r``, ``r = window / profile length``), overlapping bins resolved by
+    ``aggregation`` as windows are."""
+    length = estimator.profile_length_
+    if window % length:
+        raise ValueError(f"{type(estimator).__name__} predicts {length} positions for "
+                         f"{window} bp windows, which does not place them on bases (the "
+                         "window must be a whole number of bins)")
+    resolution = window // length
+    columns = result_columns(estimator)
+    bins = {index: [] for index in range(len(regions))}
+    n_skipped = 0
+    windows = _windows(genome, regions, window, stride)
+    with tqdm(desc="windows", unit="window", disable=not progress) as bar:
+        while block := list(itertools.islice(windows, chunk_size)):
+            keys, sequences = zip(*block)
+            result = estimator.predict_uncertainty(one_hot_encode(list(sequences)))
+            parts = [np.reshape(p, (len(keys), length, -1)) for p in (
+                result.mean, result.epistemic, result.aleatoric, result.total)]
+            values = np.concatenate(parts, axis=2)  # (n, L, 4 · T) in column order
+            for (chrom, start, end, index, n_ambiguous), profile in zip(keys, values):
+                if n_ambiguous > max_ambiguous:
+                    n_skipped += 1
+                    continue
+                bins[index].append((start, profile))
+            bar.update(len(keys))
+    if n_skipped:
+        warnings.warn(f"{n_skipped} windows have more than {max_ambiguous} N / ambiguous bases "
+                      "and are left out of the tracks (gaps). Raise max_ambiguous to keep "
+                      "them", UserWarning, stacklevel=3)
+    written = {}
+    for c, column in enumerate(columns):
+        intervals = (interval for index, entries in bins.items() if entries
+                     for interval in _profile_intervals(regions[index], entries, window,
+                                                        resolution, c, aggregation))
+        path = Path(f"{prefix}.{column}{TRACK_FORMATS[format]}")
+        _write_track(path, genome.contigs, intervals, format)
+        written[column] = path
+    return written
+
+
+def _profile_intervals(region, entries, window, resolution, column, aggregation):
+    """``(chrom, start, end, value)`` of one region from its windows' profiles
+    ``entries`` = ``[(window start, (L, n_columns) values)]``, in tiling order.
+
+    ``'center'``: each base takes the profile of the window holding it whose
+    centre is nearest (ties to the earlier window), so a base is read where
+    the model saw the most context around it, at the bin covering it;
+    ``'mean'``: the mean over every covering window's bin.
+    """
+    starts = np.array([start for start, _ in entries])
+    if aggregation == "mean":
+        bin_starts = (starts[:, None] + np.arange(len(entries[0][1])) * resolution).ravel()
+        values = np.concatenate([profile[:, column] for _, profile in entries])
+        order = np.argsort(bin_starts, kind="stable")
+        for interval in track_intervals(region, bin_starts[order],
+                                        bin_starts[order] + resolution, values[order],
+                                        np.ones(len(order), bool), "mean"):
+            yield (region.chrom, *interval)
+        return
+    # base b (centre b + ½) goes to window k rather than k + 1 when it is no
+    # farther from k's centre, and never to a window that does not hold it
+    centres = starts + window / 2
+    cuts = np.floor((centres[:-1] + centres[1:]) / 2 - 0.5).astype(int) + 1
+    cuts = np.clip(cuts, starts[1:], starts[:-1] + window)
+    bounds = np.concatenate([[max(region.start, starts[0])], cuts,
+                             [min(region.end, starts[-1] + window)]])
+    bounds = np.clip(bounds, region.start, region.end)
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b <= a:
+            continue
+        start, profile = entries[k]
+        for i in range((a - start) // resolution, (b - 1 - start) // resolution + 1):
+            lo, hi = max(a, start + i * resolution), min(b, start + (i + 1) * resolution)
+            yield region.chrom, int(lo), int(hi), float(profile[i, column])
+
+
 def _write_track(path: Path, contigs: dict, intervals, format: str) -> None:
     """Write sorted ``(chrom, start, end, value)`` intervals, atomically."""
     temporary = path.with_name(f".tmp.{path.name}")  # pybigtools goes by the suffix
@@ -279,7 +366,22 @@ def _write_track(path: Path, contigs: dict, intervals, format: str) -> None:
             raise ImportError("writing bigWig needs pybigtools: pip install "
                               "'uqgenomics[genome]' (or pip install pybigtools), or pass "
                               "format='bedgraph'") from None
-        pybigtools.open(os.fspath(temporary), "w").write(dict(contigs), intervals)
+        failure = []
+
+        def checked():  # pybigtools prints an iterator's error and keeps going
+            try:
+                for chrom, start, end, value in intervals:
+                    yield str(chrom), int(start), int(end), float(value)
+            except BaseException as error:
+                failure.append(error)
+                raise
+        try:
+            pybigtools.open(os.fspath(temporary), "w").write(dict(contigs), checked())
+            if failure:
+                raise failure[0]
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
     else:
         with open(temporary, "w") as handle:
             handle.writelines(f"{c}\t{a}\t{b}\t{v:.7g}\n" for c, a, b, v in intervals)

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import is_regressor
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_not_profile
 from ..genome import STATUSES, Genome, iter_variants, variant_windows
 from ..stream._fingerprint import run_fingerprint
 from ..stream._sink import TableSink
@@ -132,6 +133,7 @@ def score_vcf(estimator, vcf, fasta, out=None, *, format: str | None = None,
     ...           progress=True)                                    # doctest: +SKIP
     """
     check_is_fitted(estimator)
+    check_not_profile(estimator, "score_vcf")
     if not is_regressor(estimator) or len(estimator.input_shape_) != 2:
         raise ValueError("score_vcf needs a regressor fitted on one-hot sequences; got "
                          f"{type(estimator).__name__} with input shape "
