@@ -24,7 +24,7 @@ Reported, per method over 3 seeds (mean ± std):
 * training and prediction throughput of one model against a hand-written
   torch loop on the same network, data, batch size and epochs.
 
-Run: ``python benchmarks/bench_profiles.py`` (about 15 minutes on 2 cores).
+Run: ``python benchmarks/bench_profiles.py`` (about 25 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ from uqgenomics.datasets import make_profiles
 from uqgenomics.losses import PoissonLoss
 from uqgenomics.metrics import pearson_r, positionwise_coverage, profile_pearson
 
-LENGTH, CROP, N, MEMBERS, LEVEL = 384, 256, 2400, 5, 0.95
+LENGTH, CROP, N, MEMBERS, LEVEL = 384, 256, 3200, 5, 0.95
 NETWORK = dict(network="cnn_task_base", network__filters=(32, 32, 64),
                network__kernel_sizes=(19, 7, 7), network__pool_sizes=(4, 4, 2),
                network__dense_units=64, network__bottleneck=4, network__profile_filters=32,
                loss="poisson")
-TRAINING = dict(max_epochs=30, batch_size=64, lr=1e-3, patience=5, lr_patience=3)
+TRAINING = dict(max_epochs=40, batch_size=64, lr=3e-3, patience=8, lr_patience=4)
 MOTIFS = SHARED_DATA / "motifs" / "jaspar_2024_consensus.meme"
 
 

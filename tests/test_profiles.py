@@ -327,6 +327,17 @@ def test_profile_metrics_match_their_definitions():
         profile_pearson(y[..., None], p[..., None])
 
 
+def test_uncertainty_report_pools_the_positions_of_each_task(profiles, ensemble):
+    from uqgenomics.metrics import pearson_r, uncertainty_report
+
+    X, y, _ = profiles
+    result = ensemble.predict_uncertainty(X[:20])
+    report = uncertainty_report(y[:20], result)
+    assert list(report.index) == ["task_0", "task_1"]
+    assert report.loc["task_1", "pearson"] == pytest.approx(
+        pearson_r(y[:20, :, 1].ravel(), result.mean[..., 1].ravel()))
+
+
 def test_attribution_explains_the_profile_through_its_global_average(profiles, ensemble):
     X, _, _ = profiles
     maps = saliency(ensemble, X[:3], task=1, correct=False)
@@ -374,3 +385,34 @@ def test_real_jaspar_and_hocomoco_files_are_read():
     hocomoco = read_meme(SHARED_DATA / "motifs" / "hocomoco_v12_core.meme")
     assert len(jaspar) == 182 and len(hocomoco) == 1443
     assert all(np.allclose(m.sum(1), 1) for m in jaspar.values())
+
+
+@pytest.mark.parametrize("family", ["heteroscedastic", "evidential"])
+def test_noise_and_evidential_heads_work_at_every_position(profiles, family):
+    from uqgenomics import EvidentialRegressor, HeteroscedasticRegressor
+
+    X, y, _ = profiles
+    cls = HeteroscedasticRegressor if family == "heteroscedastic" else EvidentialRegressor
+    model = cls(**TINY_PROFILE).fit(X, y[..., 0])
+    result = model.predict_uncertainty(X[:3])
+    assert result.mean.shape == result.aleatoric.shape == (3, LENGTH)
+    assert (result.aleatoric > 0).all() and (result.mean >= 0).all()
+
+
+def test_variant_effects_on_a_profile_total(profiles, ensemble):
+    from uqgenomics import one_hot_encode
+    from uqgenomics.variants import predict_variant_effects
+
+    X, _, _ = profiles
+    ref = one_hot_encode(X[:4])
+    alt = ref.copy()
+    alt[:, LENGTH // 2] = np.roll(alt[:, LENGTH // 2], 1, axis=-1)  # one substitution each
+    effects = predict_variant_effects(ProfileSummary(ensemble), ref, alt)
+    totals = ensemble.predict_draws(np.concatenate([ref, alt])).means[..., 0].sum(-1)
+    np.testing.assert_allclose(effects.mean, (totals[:, 4:] - totals[:, :4]).mean(0),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(effects.epistemic, (totals[:, 4:] - totals[:, :4]).std(0),
+                               rtol=1e-6, atol=1e-9)  # paired draws of the totals
+    with pytest.raises(ValueError, match="ProfileSummary"):
+        from uqgenomics.stream import write_predictions
+        write_predictions(ensemble, X[:3], "unused.tsv")

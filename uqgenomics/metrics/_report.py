@@ -24,7 +24,10 @@ def uncertainty_report(y_true, result, level: float = 0.95, task_names=None):
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_tasks)
+    y_true : array-like of shape (n_samples,), (n_samples, n_tasks) or (n_samples, length, n_tasks)
+        Profiles (3-D) get one row per task, every position pooled (give a
+        one-task profile ``(n, length)`` a task axis, ``[..., None]``, with
+        the result's arrays alike; a 2-D array is read as tasks).
     result : UncertaintyResult
         Output of any estimator's ``predict_uncertainty``; the probabilistic
         metrics use ``result.total`` as the predictive std.
@@ -54,6 +57,11 @@ def uncertainty_report(y_true, result, level: float = 0.95, task_names=None):
     if parts[0].shape != y.shape:
         raise ValueError(f"y_true has shape {np.shape(y_true)}, but the result's mean has "
                          f"shape {np.shape(result.mean)}")
+    if y.ndim == 3:  # profiles: positions pooled per task
+        y, parts = y.reshape(-1, y.shape[2]), [p.reshape(-1, y.shape[2]) for p in parts]
+    if y.ndim != 2:
+        raise ValueError(f"y_true must be 1-D, (n, n_tasks) or profiles (n, length, "
+                         f"n_tasks); got shape {np.shape(y_true)}")
     names = list(task_names) if task_names is not None else [
         f"task_{i}" for i in range(y.shape[1])]
     rows = [_task_row(y[:, t], *(p[:, t] for p in parts), level) for t in range(y.shape[1])]
