@@ -121,11 +121,23 @@ def check_beta(estimator) -> None:
         raise ValueError(f"beta must be a number >= 0, got {beta!r}")
 
 
+LOSS_PARAM_DOC = """
+    loss : {'mse', 'poisson', 'multinomial'}, default='mse'
+        Training loss of the mean: mean squared error, or for a profile
+        network (``network='cnn_task_base'``) the Poisson NLL of DEGU
+        (:class:`~uqgenomics.losses.PoissonLoss`) or BPNet's multinomial
+        profile + log-count loss
+        (:class:`~uqgenomics.losses.MultinomialProfileLoss`).
+"""
+
+
 def with_shared_params_doc(cls):
     """Class decorator: put the shared parameters where the docstring says
-    ``%(network_param)s`` (first, as in the signature) and
-    ``%(shared_params)s`` (after the family's own, before ``**kwargs``)."""
+    ``%(network_param)s`` (first, as in the signature), ``%(loss_param)s``
+    (families with a mean loss) and ``%(shared_params)s`` (after the
+    family's own, before ``**kwargs``)."""
     cls.__doc__ = cls.__doc__.replace("%(network_param)s", NETWORK_PARAM_DOC.strip()).replace(
+        "%(loss_param)s", LOSS_PARAM_DOC.strip()).replace(
         "%(shared_params)s", SHARED_PARAMS_DOC.strip())
     return cls
 

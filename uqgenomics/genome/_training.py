@@ -35,6 +35,21 @@ def _open_bigwig(path):
     return pybigtools.open(os.fspath(path))
 
 
+def _bigwig_values(reader, path, region: Region, uncovered: str) -> np.ndarray:
+    """Base values of one region from an open bigWig (as the file holds them);
+    bases without a value are an error or 0 (``uncovered``)."""
+    values = reader.values(region.chrom, region.start, region.end, fillna=None)
+    missing = np.isnan(values)
+    if missing.any():
+        if uncovered == "error":
+            raise ValueError(
+                f"{Path(path).name} has no value for {int(missing.sum())} bases of "
+                f"{region.chrom}:{region.start}-{region.end}; pass uncovered='zero' if the "
+                "track leaves out zero coverage (as coverage and fold-change tracks do)")
+        values = np.where(missing, 0.0, values)
+    return values
+
+
 def _bigwig_targets(paths, regions, statistic, uncovered) -> np.ndarray:
     y = np.empty((len(regions), len(paths)))
     for j, path in enumerate(paths):
@@ -45,16 +60,7 @@ def _bigwig_targets(paths, regions, statistic, uncovered) -> np.ndarray:
                 raise KeyError(f"contig {region.chrom!r} is not in {Path(path).name} (contigs: "
                                f"{', '.join(list(chroms)[:8])}); the genome and the track "
                                "name contigs differently")
-            values = reader.values(region.chrom, region.start, region.end, fillna=None)
-            missing = np.isnan(values)
-            if missing.any():
-                if uncovered == "error":
-                    raise ValueError(
-                        f"{Path(path).name} has no value for {int(missing.sum())} bases of "
-                        f"{region.chrom}:{region.start}-{region.end}; pass uncovered='zero' "
-                        "if the track leaves out zero coverage (as coverage tracks do)")
-                values = np.where(missing, 0.0, values)
-            y[i, j] = getattr(np, statistic)(values)
+            y[i, j] = getattr(np, statistic)(_bigwig_values(reader, path, region, uncovered))
     return y
 
 
@@ -157,20 +163,6 @@ def regions_dataset(fasta, regions, targets, *, length: int | None = None,
         n_ambiguous=np.array([count_ambiguous(s) for s in sequences]))
 
 
-def _bigwig_profile(reader, path, window: Region, resolution: int, uncovered: str):
-    """Base values of one window from an open bigWig, binned by ``resolution`` (means)."""
-    values = reader.values(window.chrom, window.start, window.end, fillna=None)
-    missing = np.isnan(values)
-    if missing.any():
-        if uncovered == "error":
-            raise ValueError(
-                f"{Path(path).name} has no value for {int(missing.sum())} bases of "
-                f"{window.chrom}:{window.start}-{window.end}; pass uncovered='zero' if the "
-                "track leaves out zero coverage (as coverage and fold-change tracks do)")
-        values = np.where(missing, 0.0, values)
-    return values.reshape(-1, resolution).mean(axis=1)
-
-
 def profile_dataset(fasta, tracks, regions=None, *, length: int, stride: int | None = None,
                     resolution: int = 1, uncovered: str = "zero",
                     max_ambiguous: int | None = None) -> Bunch:
@@ -258,8 +250,8 @@ def profile_dataset(fasta, tracks, regions=None, *, length: int, stride: int | N
                 if window.chrom not in chroms:
                     raise KeyError(f"contig {window.chrom!r} is not in {Path(path).name}; the "
                                    "genome and the track name contigs differently")
-                replicates[i, :, t, r] = _bigwig_profile(reader, path, window, resolution,
-                                                         uncovered)
+                replicates[i, :, t, r] = _bigwig_values(
+                    reader, path, window, uncovered).reshape(-1, resolution).mean(axis=1)
     if not np.isfinite(replicates).all():
         raise ValueError("a track holds NaN or infinite values")
     return Bunch(X=one_hot_encode(sequences), y=replicates.mean(axis=-1),

@@ -45,12 +45,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
     beta : float, default=0.0
         β-NLL weighting of heteroscedastic members (see
         :class:`HeteroscedasticRegressor`); only with ``heteroscedastic=True``.
-    loss : {'mse', 'poisson', 'multinomial'}, default='mse'
-        Training loss of the mean: mean squared error, or for a profile
-        network (``network='cnn_task_base'``) the Poisson NLL of DEGU
-        (:class:`~uqgenomics.losses.PoissonLoss`) or BPNet's multinomial
-        profile + log-count loss
-        (:class:`~uqgenomics.losses.MultinomialProfileLoss`).
+    %(loss_param)s
     %(shared_params)s
 
     Attributes

@@ -29,12 +29,7 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
     %(network_param)s
     n_samples : int, default=100
         Dropout masks per prediction.
-    loss : {'mse', 'poisson', 'multinomial'}, default='mse'
-        Training loss of the mean: mean squared error, or for a profile
-        network (``network='cnn_task_base'``) the Poisson NLL of DEGU
-        (:class:`~uqgenomics.losses.PoissonLoss`) or BPNet's multinomial
-        profile + log-count loss
-        (:class:`~uqgenomics.losses.MultinomialProfileLoss`).
+    %(loss_param)s
     %(shared_params)s
 
     Attributes
