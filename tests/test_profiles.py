@@ -304,6 +304,20 @@ def test_profile_conformal_intervals_use_the_pooled_quantile(profiles, ensemble,
     centre, lower, upper = conformal.predict_interval(X[:48])
     covered = np.mean((y[:48] >= lower) & (y[:48] <= upper), axis=(0, 1))
     assert (covered >= 0.8).all()  # on the calibration data itself, by construction
+    per_position = ProfileConformalRegressor(ensemble, confidence_level=0.8,
+                                             per_position=True).conformalize(X[:48], y[:48])
+    assert per_position.quantiles_.shape == (LENGTH, 2)
+    by_position = np.sort(np.abs(y[:48] - mean) / (std + floors), axis=0)[
+        int(np.ceil(49 * 0.8)) - 1]
+    np.testing.assert_allclose(per_position.quantiles_, by_position)
+    _, lower, upper = per_position.predict_interval(X[:48])
+    assert (np.mean((y[:48] >= lower) & (y[:48] <= upper), axis=0) >= 0.8).all()
+    single = EnsembleRegressor(n_estimators=2, **TINY_PROFILE).fit(X, y[..., 0])
+    _, lower, upper = ProfileConformalRegressor(single, per_position=True).conformalize(
+        X[:48], y[:48, :, 0]).predict_interval(X[:3])
+    assert lower.shape == upper.shape == (3, LENGTH)
+    with pytest.raises(ValueError, match="5 calibration sequences are too few"):
+        ProfileConformalRegressor(ensemble, 0.9, per_position=True).conformalize(X[:5], y[:5])
     with pytest.raises(ValueError, match="does not predict profiles"):
         ProfileConformalRegressor(window_model).conformalize(X[:4], y[:4])
 

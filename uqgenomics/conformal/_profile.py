@@ -23,16 +23,19 @@ def _task_axis(values: np.ndarray, n_tasks: int) -> np.ndarray:
 class ProfileConformalRegressor:
     """Split-conformal intervals at every position of a profile model.
 
-    The normalised scores ``|y − μ| / (σ + b)`` of every position of every
-    calibration profile are pooled per task, and their conformal quantile
-    ``q`` scales each position's interval ``μ ± q (σ + b)``, with ``σ`` the
-    model's total std and ``b`` a floor (a small σ otherwise makes huge
-    scores). The guarantee is marginal over sequences and positions:
-    a random position of a new sequence exchangeable with the calibration
-    ones is covered with probability at least ``confidence_level`` (up to
-    the dependence between positions of one sequence, which pooling
-    ignores); :func:`~uqgenomics.metrics.positionwise_coverage` shows
-    how it varies along the window.
+    The normalised scores ``|y − μ| / (σ + b)`` of the calibration
+    profiles give a conformal quantile ``q`` that scales each position's
+    interval ``μ ± q (σ + b)``, with ``σ`` the model's total std and ``b`` a
+    floor (a small σ otherwise makes huge scores). By default the scores of
+    every position are pooled per task: a random position of a new sequence
+    exchangeable with the calibration ones is covered with probability at
+    least ``confidence_level`` (up to the dependence between positions of
+    one sequence, which pooling ignores), and
+    :func:`~uqgenomics.metrics.positionwise_coverage` shows how it varies
+    along the window. ``per_position=True`` takes a quantile at each
+    position and task from that position's scores alone: every position
+    gets the split-conformal guarantee, at the price of wider intervals
+    from fewer scores each.
 
     Parameters
     ----------
@@ -41,17 +44,20 @@ class ProfileConformalRegressor:
     floor : float or None, default=None
         ``b`` in units of ``y``; None: 1 % of the median σ of each task on
         the calibration data.
+    per_position : bool, default=False
+        One quantile per position and task instead of one per task.
 
     Attributes
     ----------
-    quantiles_ : ndarray of shape (n_tasks,)
+    quantiles_ : ndarray of shape (n_tasks,) or (length, n_tasks)
     floors_ : ndarray of shape (n_tasks,)
     """
 
-    def __init__(self, estimator, confidence_level=0.9, floor=None):
+    def __init__(self, estimator, confidence_level=0.9, floor=None, per_position=False):
         self.estimator = estimator
         self.confidence_level = confidence_level
         self.floor = floor
+        self.per_position = per_position
 
     def conformalize(self, X_conformalize, y_conformalize):
         """Pool the calibration scores per task.
@@ -85,11 +91,14 @@ class ProfileConformalRegressor:
         if np.any(floors <= 0) and np.any(std == 0):
             raise ValueError("some calibration positions have σ = 0 and the floor is 0, so "
                              "their scores are infinite: pass floor= > 0")
-        scores = (np.abs(y - mean) / (std + floors)).reshape(-1, n_tasks)
+        scores = np.abs(y - mean) / (std + floors)  # (n, L, T)
+        if not self.per_position:
+            scores = scores.reshape(-1, n_tasks)
         n = len(scores)
         rank = math.ceil((n + 1) * self.confidence_level)
         if rank > n:
-            raise ValueError(f"{n} calibration positions are too few for confidence_level="
+            what = "calibration sequences" if self.per_position else "calibration positions"
+            raise ValueError(f"{n} {what} are too few for confidence_level="
                              f"{self.confidence_level}: the conformal quantile needs "
                              f"{rank} scores")
         self.quantiles_ = np.sort(scores, axis=0)[rank - 1]
@@ -106,7 +115,8 @@ class ProfileConformalRegressor:
         if not hasattr(self, "quantiles_"):
             raise ValueError("call conformalize(X, y) first")
         mean, std = self.estimator.predict(X, return_std=True)
-        single = self.estimator.n_tasks_ == 1  # (n, L): one value per task broadcast
-        floors, quantiles = ((a[0] if single else a) for a in (self.floors_, self.quantiles_))
+        single = self.estimator.n_tasks_ == 1  # (n, L): drop the task axis
+        floors, quantiles = ((a[..., 0] if single else a) for a in (self.floors_,
+                                                                   self.quantiles_))
         half = (std + floors) * quantiles
         return mean, mean - half, mean + half
