@@ -8,7 +8,8 @@ independent, so a random split is a grouped split. DEGU's recipe scaled to
 a CPU: CNN-task-base (fewer filters), Poisson loss, random shift (a
 ``CROP`` bp window of ``LENGTH`` bp inputs) and reverse complement; the
 student (mean, epistemic and aleatoric profiles) distils a 5-member
-ensemble on centre windows, reverse complements relabelled by the teacher,
+ensemble on centre windows, reverse complements relabelled by the teacher
+and appended to each batch,
 its aleatoric target the std across replicates, its target columns scaled
 by their std (``target_scaling='std'``).
 
@@ -102,7 +103,7 @@ def run_seed(seed, motifs):
     start = time.perf_counter()
     student = DistilledRegressor(teacher=ensemble, prefit_teacher=True, aleatoric="replicates",
                                  target_scaling="std", augment=ProfileReverseComplement(),
-                                 random_state=seed,
+                                 augment_mode="append", random_state=seed,
                                  **student_network, **TRAINING).fit(
         Xc[train], yc[train], y_replicates=repc[train])
     timings["student_fit_s"] = time.perf_counter() - start
