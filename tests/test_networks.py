@@ -47,6 +47,34 @@ def test_deepstarr_matches_the_degu_specification():
     assert net.out_features == 256
 
 
+def _trainable(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def test_residualbind_matches_degu_and_counts_its_parameters():
+    rb = build_trunk("residualbind", (230, 4), {})
+    # DEGU's Keras model (trainable weights; BatchNorm: scale and shift)
+    first = 4 * 196 * 19 + 196 + 2 * 196
+    block = 6 * (196 * 196 * 3 + 2 * 196)  # one conv, then dilations 1-16, no bias
+    conv2 = 196 * 256 * 7 + 256 + 2 * 256
+    dense = 2 * (256 * 256 + 256 + 2 * 256)  # position-wise, then after pooling
+    assert _trainable(rb) == first + block + conv2 + dense
+    dropouts = [m.p for m in rb.modules() if isinstance(m, nn.Dropout)]
+    assert dropouts == [0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.5, 0.5]
+    block_activations = {type(m) for m in rb.features[4].modules()
+                         if isinstance(m, (nn.ReLU, nn.SiLU))}
+    assert block_activations == {nn.ReLU}  # SiLU only outside the residual block
+
+
+def test_dream_rnn_has_prix_fixe_widths_and_counts_its_parameters():
+    dream = build_trunk("dream_rnn", (230, 4), {})
+    first = sum(4 * 256 * k + 256 for k in (9, 15))
+    lstm = 2 * 4 * 320 * (512 + 320 + 2)  # per direction: input, hidden, two biases
+    core = sum(640 * 256 * k + 256 for k in (9, 15))
+    pointwise = 512 * 256 + 256
+    assert _trainable(dream) == first + lstm + core + pointwise
+
+
 def test_residualbind_and_dream_rnn_structure():
     rb = build_trunk("residualbind", (230, 4), {})
     dilations = sorted({m.dilation[0] for m in rb.modules() if isinstance(m, nn.Conv1d)})

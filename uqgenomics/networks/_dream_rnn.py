@@ -35,16 +35,17 @@ class ParallelConv(nn.Module):
 class DREAMRNN(SequenceTrunk):
     """DREAM-RNN: parallel convs, bidirectional LSTM, parallel convs, 1×1 conv.
 
-    Parallel convs (kernels 9 and 15, ``conv_filters`` in total); BiLSTM with
-    ``lstm_hidden`` units per direction; parallel convs again; a 1×1 conv to
-    ``out_features`` channels; global average pool over positions. Accepts
-    any length once fitted.
+    Parallel convs (kernels 9 and 15, ``conv_filters`` in total: 256 each,
+    as Prix Fixe's BHI blocks); BiLSTM with ``lstm_hidden`` units per
+    direction; parallel convs again; a 1×1 conv to ``out_features``
+    channels; global average pool over positions. Accepts any length once
+    fitted.
 
     Parameters
     ----------
     input_shape : tuple of int
         ``(length, 4)``.
-    conv_filters : int, default=256
+    conv_filters : int, default=512
         Channels of each parallel-conv layer, split across the kernels.
     kernel_sizes : sequence of int, default=(9, 15)
     lstm_hidden : int, default=320
@@ -57,7 +58,7 @@ class DREAMRNN(SequenceTrunk):
 
     variable_length = True
 
-    def __init__(self, input_shape, conv_filters=256, kernel_sizes=(9, 15),
+    def __init__(self, input_shape, conv_filters=512, kernel_sizes=(9, 15),
                  lstm_hidden=320, out_features=256, dropout=0.2):
         super().__init__(input_shape)
         self.first = ParallelConv(4, conv_filters, kernel_sizes, dropout)
