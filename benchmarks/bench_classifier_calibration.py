@@ -116,7 +116,8 @@ def main() -> None:
         X_train, X_test, X_ood = (one_hot_encode(list(s)) for s in (X_train, X_test, X_ood))
         groups = reverse_complement_groups(X_train)
         shifted = {"ood_set": X_ood,
-                   "shuffled": make_shifted(X_test, "shuffle", random_state=0),
+                   "shuffled": make_shifted(X_test, "dinucleotide_shuffle",
+                                             random_state=0),
                    "mutated_5pct": make_shifted(X_test, "mutagenesis", 0.05, random_state=0)}
         references[task] = reference(X_train, y_train, X_test, shifted)
         print(task, "input-space reference:", references[task], flush=True)

@@ -146,7 +146,7 @@ def test_make_shifted_strengths():
     X = ["".join(np.random.default_rng(i).choice(list("ACGT"), 100)) for i in range(50)]
     onehot = one_hot_encode(X)
     identity = {}
-    for kind in ("mutagenesis", "evoaug", "shuffle"):
+    for kind in ("mutagenesis", "evoaug", "shuffle", "dinucleotide_shuffle"):
         shifted = make_shifted(X, kind, random_state=0)
         assert shifted.shape == onehot.shape and shifted.dtype == np.float32
         np.testing.assert_array_equal(shifted, make_shifted(onehot, kind, random_state=0))
@@ -154,5 +154,9 @@ def test_make_shifted_strengths():
     # Small, intermediate, large: fewer and fewer positions keep their base.
     assert identity["mutagenesis"] > identity["evoaug"] > identity["shuffle"]
     assert 0.95 <= identity["mutagenesis"] < 1
+    # the random shuffle keeps each sequence's base counts
+    shuffled = make_shifted(X, "shuffle", random_state=0)
+    np.testing.assert_array_equal(shuffled.sum(1), onehot.sum(1))
+    assert identity["dinucleotide_shuffle"] < identity["evoaug"]
     with pytest.raises(ValueError, match="kind"):
         make_shifted(X, "scramble")

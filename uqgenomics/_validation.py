@@ -16,6 +16,9 @@ All come out as C-contiguous float32 arrays.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 from sklearn.utils.validation import (
     check_array,
@@ -54,8 +57,28 @@ def encode_sequences(sequences: list[str]) -> np.ndarray:
     return one_hot_encode(sequences)
 
 
+#: Set while a teacher labels augmented training batches, which may carry
+#: noise (DEGU's recipe adds Gaussian noise to one-hot input).
+_AUGMENTED_INPUT = contextvars.ContextVar("augmented_input", default=False)
+
+
+@contextlib.contextmanager
+def labelling_augmented_batches():
+    """Within it, :func:`check_one_hot` accepts noisy one-hot input (finite
+    values off the simplex): a teacher labels the training batches an
+    augmentation made, as they are."""
+    token = _AUGMENTED_INPUT.set(True)
+    try:
+        yield
+    finally:
+        _AUGMENTED_INPUT.reset(token)
+
+
 def check_one_hot(array: np.ndarray) -> np.ndarray:
     """Reject a ``(n, length, 4)`` array that is not one-hot (or IUPAC fractions).
+
+    Inside :func:`labelling_augmented_batches` (a teacher labelling noisy
+    augmented batches) the values are taken as they are.
 
     Raises
     ------
@@ -63,6 +86,8 @@ def check_one_hot(array: np.ndarray) -> np.ndarray:
         For values outside [0, 1], or a position whose four values sum to
         neither 1 nor 0, naming the first offending sample and position.
     """
+    if _AUGMENTED_INPUT.get():
+        return array
     low, high = float(array.min()), float(array.max())
     if low < 0 or high > 1:
         raise ValueError(f"one-hot input must lie in [0, 1]; found values from {low:g} to "

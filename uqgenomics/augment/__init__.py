@@ -19,6 +19,9 @@ from ._ops import (
     RandomNoise,
     RandomReverseComplement,
     RandomTranslocation,
+    degu_augment,
+    degu_ops,
+    evoaug_augment,
     evoaug_ops,
 )
 from ._profile import JointAugment, ProfileReverseComplement, RandomShiftCrop
@@ -40,7 +43,10 @@ __all__ = [
     "RandomReverseComplement",
     "RandomTranslocation",
     "SHIFT_KINDS",
+    "degu_augment",
+    "degu_ops",
     "dinucleotide_shuffle",
+    "evoaug_augment",
     "evoaug_ops",
     "make_shifted",
 ]

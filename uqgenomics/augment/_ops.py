@@ -240,6 +240,26 @@ class RandomAugment:
         return f"RandomAugment({self.ops!r}, n_ops={self.n_ops})"
 
 
+def degu_ops() -> list:
+    """DEGU's augmentations for a student (Zhou et al. 2026, their
+    ``dynamic_aug.py``): deletion 0–20 bp, translocation 0–20 bp, Gaussian
+    noise (std 0.2), mutation 5 %, in that order. The noise leaves the
+    one-hot simplex; it is for training batches, not for test sets."""
+    return [RandomDeletion(0, 20), RandomTranslocation(0, 20), RandomNoise(0.2),
+            RandomMutation(0.05)]
+
+
+def degu_augment() -> RandomAugment:
+    """DEGU's recipe: :func:`degu_ops`, 1 or 2 of them per batch (their code
+    draws ``uniform(1, 3)`` operations, the same ones for the whole batch)."""
+    return RandomAugment(degu_ops(), n_ops=(1, 2))
+
+
+def evoaug_augment() -> RandomAugment:
+    """EvoAug's recipe: :func:`evoaug_ops`, 1 or 2 of them per batch."""
+    return RandomAugment(evoaug_ops(), n_ops=(1, 2))
+
+
 def evoaug_ops() -> list:
     """EvoAug's default set for regulatory sequences, with the paper's ranges.
 

@@ -7,10 +7,10 @@ import torch
 from sklearn.utils import check_random_state
 
 from ..encoding import one_hot_encode
-from ._ops import RandomAugment, RandomMutation, evoaug_ops
+from ._ops import MononucleotideShuffle, RandomAugment, RandomMutation, evoaug_ops
 from ._shuffle import dinucleotide_shuffle
 
-SHIFT_KINDS = ("mutagenesis", "evoaug", "shuffle")
+SHIFT_KINDS = ("mutagenesis", "evoaug", "shuffle", "dinucleotide_shuffle")
 
 
 def make_shifted(X, kind: str = "mutagenesis", mutation_rate: float = 0.05,
@@ -24,13 +24,14 @@ def make_shifted(X, kind: str = "mutagenesis", mutation_rate: float = 0.05,
     * ``'evoaug'`` (intermediate): each sequence goes through ``n_ops``
       EvoAug operations (:func:`evoaug_ops`: mutation, deletion, insertion,
       translocation, inversion, reverse complement);
-    * ``'shuffle'`` (large): dinucleotide-preserving shuffle, which keeps
-      the composition and destroys motifs.
+    * ``'shuffle'`` (large): each sequence's positions permuted at random
+      (DEGU's random shuffle: keeps the base composition, destroys motifs);
+      ``'dinucleotide_shuffle'`` keeps the dinucleotide counts too.
 
     Parameters
     ----------
     X : sequence of str or array-like of shape (n_sequences, length, 4)
-    kind : {'mutagenesis', 'evoaug', 'shuffle'}, default='mutagenesis'
+    kind : {'mutagenesis', 'evoaug', 'shuffle', 'dinucleotide_shuffle'}, default='mutagenesis'
     mutation_rate : float, default=0.05
         For ``'mutagenesis'``.
     n_ops : (int, int), default=(1, 2)
@@ -47,10 +48,12 @@ def make_shifted(X, kind: str = "mutagenesis", mutation_rate: float = 0.05,
     onehot = one_hot_encode(list(X)) if X.dtype.kind in "US" or X.dtype == object \
         else np.asarray(X, dtype=np.float32)
     rng = check_random_state(random_state)
-    if kind == "shuffle":
+    if kind == "dinucleotide_shuffle":
         return dinucleotide_shuffle(onehot, random_state=rng).astype(np.float32)
     generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
     x = torch.from_numpy(onehot)
+    if kind == "shuffle":
+        return MononucleotideShuffle()(x, generator).numpy()
     if kind == "mutagenesis":
         return RandomMutation(mutation_rate)(x, generator).numpy()
     augment = RandomAugment(evoaug_ops(), n_ops=n_ops)

@@ -17,12 +17,21 @@ from .._engine._batches import AugmentedBatchIterator
 from .._engine._fitting import TrainingDivergedError, continue_training
 from .._families import SingleNetworkEstimator
 from .._result import Draws
-from .._validation import check_profile_targets, check_targets, check_X
+from .._validation import (
+    check_profile_targets,
+    check_targets,
+    check_X,
+    labelling_augmented_batches,
+)
+from ..augment import degu_augment, evoaug_augment
 from ..losses import DistillationLoss
 from ._base import UncertaintyRegressorMixin
 from ._ensemble import EnsembleRegressor
 
 ALEATORIC_SOURCES = (None, "replicates", "teacher", "teacher_replicates")
+TARGET_SCALINGS = ("none", "std")
+#: Named augmentation recipes for ``augment=``.
+AUGMENT_RECIPES = {"degu": degu_augment, "evoaug": evoaug_augment}
 _MIN_VARIANCE = 1e-8
 
 
@@ -56,7 +65,8 @@ class TeacherTargets:
         self.standardize = None
 
     def __call__(self, X) -> np.ndarray:
-        result = self.teacher.predict_uncertainty(X)
+        with labelling_augmented_batches():  # noisy augmented batches taken as they are
+            result = self.teacher.predict_uncertainty(X)
         n = len(result.mean)
         if self.source == "teacher_replicates":  # the teacher's tasks: [measured, replicate std]
             half = result.mean.shape[-1] // 2
@@ -112,10 +122,11 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     n_tasks], n_replicates)``, and the student predicts a mean, an
     epistemic and an aleatoric profile.
 
-    With ``augment``, every training minibatch is transformed (e.g.
+    With ``augment``, every training minibatch is transformed (``'degu'``:
+    DEGU's recipe; ``'evoaug'``: EvoAug's; or any callable such as
     :class:`uqgenomics.augment.RandomAugment`) and the teacher labels the
-    transformed batch on the fly; it is appended to (``augment_mode=
-    'append'``) or replaces the original batch. Augmented sequences have no
+    transformed batch on the fly; it replaces the original batch (DEGU,
+    ``augment_mode='replace'``) or is appended to it. Augmented sequences have no
     replicate measurement, so with ``aleatoric='replicates'`` they train
     only the mean and epistemic heads. ``finetune_epochs`` then trains on
     the original data alone at ``finetune_lr``.
@@ -126,7 +137,9 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     teacher : estimator, default=None
         Anything with ``predict_uncertainty``; None is
         ``EnsembleRegressor(network, n_estimators=n_teacher_members)`` with
-        this estimator's training parameters and ``network__*`` arguments. An
+        this estimator's training parameters and ``network__*`` arguments,
+        seeded apart from the student (a ``random_state`` derived from this
+        one), so no member shares the student's initial weights. An
         unfitted teacher is cloned and fitted on ``(X, y)``; a fitted one is
         used as is (kept as ``teacher_``). ``clone`` (and so GridSearchCV)
         un-fits a teacher: wrap it in ``sklearn.frozen.FrozenEstimator`` to
@@ -144,9 +157,20 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     log_targets : bool, default=False
         Learn log-variances instead of stds for the uncertainty heads
         (compresses their range; stds are returned either way).
-    augment : callable, default=None
-        ``augment(x) -> x'`` on one-hot torch batches ``(batch, length, 4)``.
-    augment_mode : {'append', 'replace'}, default='append'
+    target_scaling : {'none', 'std'}, default='none'
+        ``'none'``: DEGU's loss, every term in the units of ``y``.
+        ``'std'``: each target column divided by its std over the training
+        rows (the mean column, and log-variance columns, also centred)
+        before the loss. The terms are then in units of their own spread,
+        so ``lambda_`` and ``gamma`` weigh them far more than in DEGU's
+        loss: by ``var(μ) / var(σ_epi)`` (often 10-100×) for the epistemic
+        term. Useful when ``y`` is in large units.
+    augment : {'degu', 'evoaug'} or callable, default=None
+        ``'degu'``: :func:`uqgenomics.augment.degu_augment` (deletion,
+        translocation, noise, mutation; 1 or 2 per batch); ``'evoaug'``:
+        :func:`uqgenomics.augment.evoaug_augment`; or ``augment(x) -> x'``
+        on one-hot torch batches ``(batch, length, 4)``.
+    augment_mode : {'replace', 'append'}, default='replace'
     finetune_epochs : int, default=0
         Epochs on the original data after training with ``augment``.
     finetune_lr : float, default=1e-4
@@ -165,9 +189,9 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     n_dropped_ : int
         Training rows dropped for having fewer than 2 valid replicates.
     y_mean_, y_scale_ : ndarray of shape (k * n_tasks,)
-        The student trains on its target columns ``[μ, σ_epi(, σ_ale)]``
-        per task standardised: each divided by its std over the training
-        rows, the mean column (and log-variance columns) also centred.
+        Offset and scale of the student's target columns ``[μ, σ_epi(,
+        σ_ale)]`` per task: 0 and 1 with ``target_scaling='none'``, their
+        training means and stds with ``'std'``.
     n_tasks_ : int
     input_shape_ : tuple of int
     n_features_in_ : int
@@ -195,8 +219,9 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         gamma=1.0,
         aleatoric=None,
         log_targets=False,
+        target_scaling="none",
         augment=None,
-        augment_mode="append",
+        augment_mode="replace",
         finetune_epochs=0,
         finetune_lr=1e-4,
         prefit_teacher=False,
@@ -234,6 +259,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         self.gamma = gamma
         self.aleatoric = aleatoric
         self.log_targets = log_targets
+        self.target_scaling = target_scaling
         self.augment = augment
         self.augment_mode = augment_mode
         self.finetune_epochs = finetune_epochs
@@ -332,7 +358,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             X, train_targets, validation, None if groups is None else groups[kept])
         targets.standardize = self._standardize  # augmented batches: the same units
         self.seed_ = int(rng.randint(2**31 - 1))
-        iterator_params = {"augment": self.augment, "labeller": targets,
+        iterator_params = {"augment": self._augmentation(), "labeller": targets,
                            "mode": self.augment_mode}
         self.net_ = self._fit_network(X, train_targets, validation, self.seed_,
                                       AugmentedBatchIterator, iterator_params)
@@ -345,17 +371,24 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     def _target_statistics(self, y):
         mean, scale = super()._target_statistics(y)
+        if self.target_scaling == "none":  # DEGU: the loss in the units of y
+            return np.zeros_like(mean), np.ones_like(scale)
         if not self.log_targets:  # stds: scaled, never shifted (they stay >= 0)
             mean[mean.size // self._n_parts:] = 0.0
         return mean, scale
 
     def _check_params(self) -> None:
         super()._check_params()
+        if self.target_scaling not in TARGET_SCALINGS:
+            raise ValueError(f"target_scaling must be one of {TARGET_SCALINGS}, got "
+                             f"{self.target_scaling!r}")
         if self.aleatoric not in ALEATORIC_SOURCES:
             raise ValueError(f"aleatoric must be one of {ALEATORIC_SOURCES}, got "
                              f"{self.aleatoric!r}")
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError(f"augment must be callable, got {type(self.augment).__name__}")
+        if self.augment is not None and not callable(self.augment) and \
+                self.augment not in AUGMENT_RECIPES:
+            raise TypeError(f"augment must be one of {sorted(AUGMENT_RECIPES)} or a callable, "
+                            f"got {self.augment!r}")
         routed = [k for k in self._routed_kwargs if k in ("iterator_train__augment",
                                                            "iterator_train__mode",
                                                            "iterator_train__labeller")]
@@ -382,6 +415,11 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise TypeError(f"teacher must have predict_uncertainty, got "
                             f"{type(self.teacher).__name__}")
 
+    def _augmentation(self):
+        """The training augmentation: a named recipe built afresh, or ``augment``."""
+        recipe = AUGMENT_RECIPES.get(self.augment) if isinstance(self.augment, str) else None
+        return recipe() if recipe is not None else self.augment
+
     def _fitted_teacher(self, X, y, validation_data, groups):
         teacher = self.teacher
         if teacher is None:
@@ -389,7 +427,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                                         validation_fraction=self.validation_fraction,
                                         variable_length=self.variable_length,
                                         strand_average=self.strand_average,
-                                        random_state=self.random_state,
+                                        random_state=_teacher_seed(self.random_state),
                                         **self._training_params(), **self._routed_kwargs)
         try:
             check_is_fitted(teacher)
@@ -477,6 +515,17 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         variances = [torch.exp(part) if self.log_targets else part.clamp(min=0) ** 2
                      for part in parts[1:]]
         return Draws(parts[0], variances[1] if len(variances) == 2 else None, variances[0][0])
+
+
+def _teacher_seed(random_state):
+    """The default teacher's ``random_state``: drawn apart from the student's, so
+    that no member starts from the student's initial weights (with one
+    ``random_state`` both would draw the same first seeds)."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    return int(np.random.SeedSequence([int(random_state), 1]).generate_state(1)[0] >> 1)
 
 
 def _replicate_std(y_replicates, n_samples: int, shape: tuple):
