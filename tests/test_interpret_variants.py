@@ -1,5 +1,7 @@
 """Attribution maps, variant effects and ISM, with uncertainty."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from uqgenomics import (
 )
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.interpret import (
+    attribution_consistency,
     attribution_rmse,
     attribution_variability,
     deep_shap,
@@ -69,13 +72,39 @@ def test_deep_shap_sums_to_the_prediction_gap(sequences):
     model = EnsembleRegressor(n_estimators=2, **dict(TINY_CNN, network__global_pool="avg")).fit(
         X, y)
     background = one_hot_encode(list(X[:20]))
-    values = deep_shap(model, X_test[:5], background=background, batch_size=2)
+    values = deep_shap(model, X_test[:5], background=background, batch_size=2,
+                       correct=False)
     gap = model.predict(X_test[:5]) - model.predict(background).mean()
     np.testing.assert_allclose(values.sum(axis=(1, 2)), gap, rtol=1e-3, atol=1e-4)
-    shuffled = deep_shap(model, X_test[:5], n_background=10, random_state=0)
+    # DEGU's defaults: 100 random references from X, gradient correction
+    corrected = deep_shap(model, X_test[:5], background=background, batch_size=2)
+    np.testing.assert_allclose(corrected, values - values.mean(-1, keepdims=True), atol=1e-6)
+    shuffled = deep_shap(model, X_test[:5], background="shuffle", n_background=10,
+                         random_state=0)
     assert shuffled.shape == (5, 40, 4)
     with pytest.raises(ValueError, match="background"):
         deep_shap(model, X_test[:2], background="zeros")
+
+
+def test_deep_shap_is_exact_for_silu_and_warns_where_it_is_not(sequences):
+    pytest.importorskip("shap")
+    X, y, X_test, _ = sequences
+    silu = EnsembleRegressor(n_estimators=1, **dict(
+        TINY_CNN, network__global_pool="avg", network__activation="silu")).fit(X, y)
+    background = one_hot_encode(list(X[:20]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no rule missing, nothing approximated
+        values = deep_shap(silu, X_test[:4], background=background, correct=False)
+    gap = silu.predict(X_test[:4]) - silu.predict(background).mean()
+    np.testing.assert_allclose(values.sum(axis=(1, 2)), gap, rtol=1e-3, atol=1e-4)
+    rnn = EnsembleRegressor(n_estimators=1, network="dream_rnn", network__conv_filters=8,
+                            network__lstm_hidden=4, network__out_features=8, max_epochs=1,
+                            random_state=0).fit(X, y)
+    with pytest.warns(RuntimeWarning, match="no DeepLIFT rule for layers LSTM"):
+        deep_shap(rnn, X_test[:2], background=background[:5])
+    with pytest.warns(RuntimeWarning, match="epistemic part"):
+        deep_shap(EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y), X_test[:2],
+                  background=background[:5], part="epistemic")
 
 
 def test_consistency_metrics():
@@ -91,6 +120,11 @@ def test_consistency_metrics():
     np.testing.assert_allclose(attribution_variability(np.stack([reference, reference])), 0)
     with pytest.raises(ValueError, match="n_models"):
         attribution_variability(reference[None])
+    # DEGU: max-normalised maps, root of the summed variance across models
+    expected = np.sqrt((maps / np.abs(maps).max(axis=(2, 3), keepdims=True)).var(0).sum((1, 2)))
+    np.testing.assert_allclose(attribution_consistency(maps), expected)
+    np.testing.assert_allclose(attribution_consistency(np.stack([reference, 5 * reference])), 0,
+                               atol=1e-12)  # the same shape at another scale
 
 
 def test_variant_effects_per_family(models, sequences):

@@ -163,11 +163,14 @@ def test_reliability_bins_and_ece_against_loop(classification_data):
     assert calibration_mse(y, sharp) > calibration_mse(y, proba)
 
 
-def test_calibration_mse_weights_bins_equally():
+def test_calibration_mse_weights_bins_by_count_or_equally():
     y = np.array([0, 0, 0, 0, 1])
     proba = np.array([[0.95, 0.05]] * 4 + [[0.55, 0.45]])
     # Bins: (0.9, 1.0] confidence 0.95, accuracy 1; (0.5, 0.6] confidence 0.55, accuracy 0.
-    assert calibration_mse(y, proba, n_bins=10) == pytest.approx((0.05**2 + 0.55**2) / 2)
+    assert calibration_mse(y, proba, n_bins=10) == pytest.approx(
+        0.8 * 0.05**2 + 0.2 * 0.55**2)
+    assert calibration_mse(y, proba, n_bins=10, weighted=False) == pytest.approx(
+        (0.05**2 + 0.55**2) / 2)
 
 
 def test_proper_scores_match_sklearn(classification_data):

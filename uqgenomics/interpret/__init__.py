@@ -5,12 +5,13 @@ model's mean, epistemic or aleatoric output; consistency of maps across
 models.
 """
 
-from ._consistency import attribution_rmse, attribution_variability
+from ._consistency import attribution_consistency, attribution_rmse, attribution_variability
 from ._deepshap import deep_shap
 from ._outputs import prediction_function
 from ._saliency import gradient_correction, saliency
 
 __all__ = [
+    "attribution_consistency",
     "attribution_rmse",
     "attribution_variability",
     "deep_shap",

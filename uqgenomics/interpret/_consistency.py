@@ -55,3 +55,27 @@ def attribution_variability(maps, normalize: bool = False) -> np.ndarray:
     if normalize:
         maps = _normalised(maps)
     return maps.std(axis=0).mean(axis=(1, 2))
+
+
+def attribution_consistency(maps) -> np.ndarray:
+    """DEGU's attribution variability across models, per sequence (Fig. 4).
+
+    Each map is divided by its largest absolute value (max-normalised);
+    then the variance across models at every position and nucleotide is
+    summed over the sequence, and its square root taken: 0 when every
+    model gives the same map shape, larger for less consistent maps.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n_models, n, length, 4)
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    maps = np.asarray(maps, np.float64)
+    if maps.ndim != 4 or len(maps) < 2:
+        raise ValueError(f"maps must be (n_models >= 2, n, length, 4), got {maps.shape}")
+    peak = np.abs(maps).max(axis=(-2, -1), keepdims=True)
+    maps = maps / np.where(peak > 0, peak, 1)
+    return np.sqrt(maps.var(axis=0).sum(axis=(1, 2)))

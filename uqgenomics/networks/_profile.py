@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from ._base import SequenceTrunk, conv_block, flatten_sequential
 from ._cnn import _as_tuple, _pooled_length
@@ -171,6 +170,8 @@ class ProfileHeads(nn.Module):
         self.task_heads = nn.ModuleList(ConcatHeads(make_heads(head_filters))
                                         for _ in range(n_tasks))
         self.output_activation = output_activation
+        # a module (not F.softplus), so attribution rules see it
+        self.location_activation = nn.Softplus() if output_activation == "softplus" else None
 
     def forward(self, features):
         """Feature map ``(batch, L, C)`` → flat output ``(batch, k · L · n_tasks)``."""
@@ -181,8 +182,8 @@ class ProfileHeads(nn.Module):
             h = conv(channels_first).transpose(1, 2)  # (batch, L, head_filters)
             tasks.append(heads(h.reshape(batch * length, -1)).reshape(batch, length, -1))
         out = torch.stack(tasks, dim=2)  # (batch, L, T, k)
-        if self.output_activation == "softplus":
-            out = torch.cat([F.softplus(out[..., :1]), out[..., 1:]], dim=-1)
+        if self.location_activation is not None:
+            out = torch.cat([self.location_activation(out[..., :1]), out[..., 1:]], dim=-1)
         return out.permute(0, 3, 1, 2).reshape(batch, -1)
 
 
