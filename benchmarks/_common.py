@@ -66,6 +66,23 @@ def interleaved_best_times(*fns, rounds: int = 3) -> list[float]:
     return [min(record) for record in interleaved_times(*fns, rounds=rounds)]
 
 
+def pearson_ci(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of a Pearson r from ``n`` pairs (Fisher's z)."""
+    from scipy.stats import norm
+
+    if n <= 3 or not np.isfinite(r):
+        return float("nan"), float("nan")
+    z, half = np.arctanh(np.clip(r, -0.999999, 0.999999)), norm.ppf(0.5 + level / 2) / np.sqrt(
+        n - 3)
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+
+def r_with_ci(r: float, n: int) -> str:
+    """``r [low, high]`` (95 %), marked *noise* when the interval holds 0."""
+    low, high = pearson_ci(r, n)
+    return f"{r:.3f} [{low:.3f}, {high:.3f}]" + (" *noise*" if low <= 0 <= high else "")
+
+
 def write_results(name: str, results: dict, table: list[tuple], header=("metric", "value", "goal"),
                   notes: str = "") -> None:
     """Write ``results/<name>.json`` and ``results/<name>.md`` (a table under ``header``)."""

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from _common import RESULTS, SHARED_DATA, write_results
+from _common import RESULTS, SHARED_DATA, r_with_ci, write_results
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.datasets import load_cagi5, load_lentimpra_wtc11
 from uqgenomics.encoding import reverse_complement_groups
@@ -62,8 +62,8 @@ def main() -> None:
         models.setdefault("standard", []).append(
             EnsembleRegressor(n_estimators=1, random_state=seed, **params).fit(X, y, groups=groups))
         models.setdefault("distilled", []).append(
-            DistilledRegressor(teacher=teacher, random_state=seed, **params).fit(
-                X, y, groups=groups))
+            DistilledRegressor(teacher=teacher, target_scaling="std", random_state=seed,
+                               **params).fit(X, y, groups=groups))
         print(f"seed {seed} done {time.perf_counter() - start:.0f} s", flush=True)
 
     reference = saliency(teacher, top)
@@ -92,10 +92,12 @@ def main() -> None:
             effects = predict_variant_effects(model, ref, alt, unpaired="independent")
             name = f"{kind} {i}" if len(ms) > 1 else kind
             cagi["overall"][name] = {"pearson": pearson_r(cagi5.y, effects.mean),
-                                     "spearman": spearman_r(cagi5.y, effects.mean)}
+                                     "spearman": spearman_r(cagi5.y, effects.mean),
+                                     "n": len(cagi5.y)}
             cagi["per_element"][name] = {
                 element: {"pearson": pearson_r(cagi5.y[rows], effects.mean[rows]),
-                          "spearman": spearman_r(cagi5.y[rows], effects.mean[rows])}
+                          "spearman": spearman_r(cagi5.y[rows], effects.mean[rows]),
+                          "n": len(rows)}
                 for element, rows in frame.groupby("element_set").indices.items()}
             if i == 0:
                 first_effects[kind] = effects
@@ -157,17 +159,24 @@ def report(args, attribution, cagi) -> None:
     kinds = {}
     for name, scores in cagi["overall"].items():
         kinds.setdefault(name.split(" ")[0], []).append(scores)
+    # every r with its 95 % interval (Fisher z over the variants), marked *noise*
+    # where the interval holds 0; a mean over seeds gets the interval of one model
     overall = "\n".join(
-        f"| {kind} | {np.mean([s['pearson'] for s in v]):.3f} ± "
-        f"{np.std([s['pearson'] for s in v]):.3f} | {np.mean([s['spearman'] for s in v]):.3f} ± "
-        f"{np.std([s['spearman'] for s in v]):.3f} | {len(v)} |" for kind, v in kinds.items())
+        f"| {kind} | {r_with_ci(np.mean([s['pearson'] for s in v]), v[0]['n'])} | "
+        f"{np.std([s['pearson'] for s in v]):.3f} | "
+        f"{np.mean([s['spearman'] for s in v]):.3f} | {len(v)} |" for kind, v in kinds.items())
     elements = sorted(next(iter(cagi["per_element"].values())))
+
+    def element_cell(kind, element):
+        scores = [cagi["per_element"][n][element] for n in cagi["per_element"]
+                  if n.split(" ")[0] == kind]
+        return r_with_ci(np.mean([s["pearson"] for s in scores]), scores[0]["n"])
     per_element = "\n".join(
-        f"| {element} | " + " | ".join(
-            f"{np.mean([cagi['per_element'][n][element]['pearson'] for n in cagi['per_element'] if n.split(' ')[0] == kind]):.3f}"
-            for kind in kinds) + " |" for element in elements)
+        f"| {element} | " + " | ".join(element_cell(kind, element) for kind in kinds) + " |"
+        for element in elements)
     stratified = "\n".join(
-        f"| {name} | " + " | ".join(f"{p:.3f} (n={n})" for p, n in zip(t["pearson"], t["n"]))
+        f"| {name} | " + " | ".join(f"{r_with_ci(p, n)} (n={n})" for p, n in
+                                   zip(t["pearson"], t["n"]))
         + " |" for name, t in cagi["stratified"].items())
     notes = (
         f"DeepSTARR, up to {args.max_epochs} epochs; ensemble of {args.members} members; "
@@ -176,8 +185,10 @@ def report(args, attribution, cagi) -> None:
         "mean).\n\n"
         "**CAGI5 zero-shot** (4,650 release-set variants, 230 bp windows). WTC11 is an iPSC "
         "line and none of the CAGI5 elements was measured in WTC11 cells: these are "
-        "cross-cell-type zero-shot scores.\n\n| model | Pearson r | Spearman r | n models |\n"
-        f"|---|---|---|---|\n{overall}\n\nPearson r per element set (mean over seeds):\n\n"
+        "cross-cell-type zero-shot scores. Every Pearson r comes with its 95 % interval "
+        "(Fisher z over the variants scored) and is marked *noise* where that interval "
+        "holds 0.\n\n| model | Pearson r [95 % CI] | std over seeds | Spearman r | n models |\n"
+        f"|---|---|---|---|---|\n{overall}\n\nPearson r per element set (mean over seeds):\n\n"
         f"| element | {' | '.join(kinds)} |\n|---|{'---|' * len(kinds)}\n{per_element}\n\n"
         "Uncertainty-stratified Pearson r (variants whose effect's total std is below the "
         "25th / 50th / 75th percentile, then all):\n\n| model | ≤ p25 | ≤ p50 | ≤ p75 | all |\n"

@@ -80,3 +80,13 @@ def test_no_git_checkout_lists_nothing(tmp_path, report, monkeypatch):
     (tmp_path / "bench_cal.py").write_text('write_results("calibration_mpsa", {})\n')
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     assert "Out of date" not in report.build(tmp_path, tmp_path)
+
+
+def test_correlations_come_with_fisher_intervals_and_noise_marks(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    common = importlib.import_module("_common")
+    low, high = common.pearson_ci(0.5, 103)  # z = atanh(0.5), standard error 0.1
+    assert (low, high) == pytest.approx((0.33931, 0.63234), abs=1e-5)
+    assert common.r_with_ci(0.013, 4650).endswith("*noise*")  # CAGI5 zero-shot size
+    assert "noise" not in common.r_with_ci(0.21, 300)
+    assert all(x != x for x in common.pearson_ci(0.4, 3))  # too few pairs: NaN
