@@ -1,0 +1,122 @@
+"""DEGU's figures on WTC11: training-set size (Fig. 2) and ensemble size.
+
+WTC11 lentiMPRA (``../shared/data/lentimpra_wtc11``): one fold trains (a
+10 % validation split by reverse-complement group for early stopping), the
+other tests, as in ``bench_distill.py``.
+
+* ``--figure size`` (DEGU Fig. 2): 25, 50, 75 and 100 % of the training
+  fold (a random subset per seed, whole reverse-complement groups), for
+  each network: a teacher ensemble, standard models and distilled
+  students (DEGU's loss and defaults), Pearson r on the test fold.
+* ``--figure members``: teachers of 2, 5, 10 and 20 members: their
+  Pearson r, and a student's Pearson r and the Pearson r of its epistemic
+  head with the teacher's std (Fig. 5a).
+
+Each figure is a mean over seeds with a 95 % t interval (which needs 3
+seeds or more). Run: ``python benchmarks/bench_degu_figures.py --figure
+size --networks deepstarr residualbind --seeds 0 1 2 --members 10`` (many
+hours on 2 CPU cores: 10-member teachers per seed and fraction; meant for
+a GPU). ``--quick`` runs a few epochs on a slice, to check the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from scipy.stats import t as student_t
+
+from _common import SHARED_DATA, write_results
+from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
+from uqgenomics.datasets import load_lentimpra_wtc11
+from uqgenomics.encoding import reverse_complement_groups
+from uqgenomics.metrics import pearson_r
+
+FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+MEMBER_COUNTS = (2, 5, 10, 20)
+
+
+def mean_ci(values) -> list[float]:
+    """``[mean, half-width of the 95 % t interval]`` over seeds (NaN below 2)."""
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return [float(values.mean()), float("nan")]
+    half = student_t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return [float(values.mean()), float(half)]
+
+
+def subset(groups, fraction, seed) -> np.ndarray:
+    """Rows of a random ``fraction`` of the groups (a sequence keeps its reverse complement)."""
+    unique = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    kept = rng.choice(unique, size=max(2, round(fraction * len(unique))), replace=False)
+    return np.flatnonzero(np.isin(groups, kept))
+
+
+def fit_three(X, y, groups, X_test, y_test, network, members, seed, params) -> dict:
+    """Teacher, standard model and student on ``(X, y)``: test Pearson r and more."""
+    teacher = EnsembleRegressor(network, n_estimators=members, random_state=1000 + seed,
+                                **params).fit(X, y, groups=groups)
+    standard = EnsembleRegressor(network, n_estimators=1, random_state=seed, **params).fit(
+        X, y, groups=groups)
+    student = DistilledRegressor(network, teacher=teacher, random_state=seed, **params).fit(
+        X, y, groups=groups)
+    reference = teacher.predict_uncertainty(X_test)
+    result = student.predict_uncertainty(X_test)
+    return {"ensemble": pearson_r(y_test, reference.mean),
+            "standard": pearson_r(y_test, standard.predict(X_test)),
+            "distilled": pearson_r(y_test, result.mean),
+            "epistemic_vs_ensemble": pearson_r(reference.epistemic, result.epistemic)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--figure", choices=("size", "members"), required=True)
+    parser.add_argument("--networks", nargs="+", default=["deepstarr"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    data = load_lentimpra_wtc11(data_home=SHARED_DATA)
+    X, y = one_hot_encode(data.X_valid), data.y_valid
+    X_test, y_test = one_hot_encode(data.X_test), data.y_test
+    if args.quick:
+        X, y, X_test, y_test = X[:600], y[:600], X_test[:300], y_test[:300]
+        args.max_epochs = 2
+    groups = reverse_complement_groups(X)
+    params = dict(max_epochs=args.max_epochs, patience=5, lr_patience=3, device="auto")
+    rows = []
+    for network in args.networks:
+        settings = ([(f, args.members) for f in FRACTIONS] if args.figure == "size"
+                    else [(1.0, m) for m in MEMBER_COUNTS])
+        for fraction, members in settings:
+            for seed in args.seeds:
+                keep = subset(groups, fraction, seed)
+                scores = fit_three(X[keep], y[keep], groups[keep], X_test, y_test, network,
+                                   members, seed, params)
+                rows.append({"network": network, "fraction": fraction, "members": members,
+                             "seed": seed, "n_train": len(keep), **scores})
+                print(rows[-1], flush=True)
+    keys = ("ensemble", "standard", "distilled", "epistemic_vs_ensemble")
+    table, summary = [], {}
+    for network in args.networks:
+        for fraction, members in sorted({(r["fraction"], r["members"]) for r in rows
+                                         if r["network"] == network}):
+            picked = [r for r in rows if (r["network"], r["fraction"], r["members"]) ==
+                      (network, fraction, members)]
+            cells = {k: mean_ci([r[k] for r in picked]) for k in keys}
+            summary[f"{network} {fraction:.0%} x{members}"] = cells
+            table.append((network, f"{fraction:.0%}", members, len(picked),
+                          *(f"{m:.3f} ± {h:.3f}" for m, h in cells.values())))
+    name = "degu_training_size" if args.figure == "size" else "degu_ensemble_size"
+    write_results(name, {"setup": vars(args), "runs": rows, "figures": summary}, table,
+                  header=("network", "training data", "members", "seeds", "ensemble r",
+                          "standard r", "distilled r", "student epistemic vs ensemble std r"),
+                  notes="Mean over seeds ± half-width of the 95 % t interval. "
+                        + ("QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
+                           if args.quick else ""))
+
+
+if __name__ == "__main__":
+    main()
