@@ -230,7 +230,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         profile trunk, one task's heads per task, applied at every position)."""
         if not self._profile:
             return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
-        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        n_tasks = self._profile_tasks
         per_task = n_outputs // (trunk.output_length * n_tasks)
         return ProfileNetwork(trunk, ProfileHeads(
             trunk.out_features, lambda n_features: self._make_heads(n_features, per_task),
@@ -244,6 +244,11 @@ class BaseUncertaintyEstimator(BaseEstimator):
 
     #: Activation of a profile network's location output (see ``ProfileHeads``).
     _profile_activation = "softplus"
+
+    @property
+    def _profile_tasks(self) -> int:
+        """Tasks of the profile targets ``target_shape_ = (length[, n_tasks])``."""
+        return self.target_shape_[1] if len(self.target_shape_) == 2 else 1
 
     # -- checks before any training -------------------------------------
     def _check_params(self) -> None:
@@ -498,7 +503,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         crop = self._crop()
         if crop is None or X.shape[1] == crop.crop_length:
             return X, y
-        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        n_tasks = self._profile_tasks
         x, profile = crop.centre(X, y.reshape(len(y), -1, n_tasks))
         return x, profile.reshape(len(y), -1)
 
@@ -540,8 +545,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         skorch_params = {k: v for k, v in self._routed_params().items()
                          if not k.startswith("network__")}
         if self._profile and hasattr(self, "target_shape_"):
-            skorch_params["iterator_train__n_tasks"] = (
-                self.target_shape_[1] if len(self.target_shape_) == 2 else 1)
+            skorch_params["iterator_train__n_tasks"] = self._profile_tasks
         skorch_params.update({f"iterator_train__{k}": v
                               for k, v in (iterator_params or {}).items()})
         return skorch_params
@@ -588,7 +592,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         self._fit_feature_density(X, y)
         self.__dict__.pop("_compiled", None)  # compiled copies of earlier networks
         if self._profile:
-            self.n_tasks_ = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+            self.n_tasks_ = self._profile_tasks
         else:
             self.n_tasks_ = y.shape[1] if y.ndim == 2 else 1
         self.profile_length_ = self.target_shape_[0] if self._profile else None

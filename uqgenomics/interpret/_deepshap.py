@@ -15,7 +15,6 @@ from ..augment import dinucleotide_shuffle
 from ._outputs import prediction_function
 from ._saliency import gradient_correction
 
-
 #: Element-wise activations whose DeepLIFT rescale rule is shap's generic
 #: one-dimensional rule (exact for any element-wise function); shap's table
 #: lacks them.

@@ -73,8 +73,7 @@ class UncertaintyRegressorMixin(RegressorMixin):
         if loss == "poisson":
             return PoissonLoss()
         if loss == "multinomial":
-            return MultinomialProfileLoss(
-                self.target_shape_[1] if len(self.target_shape_) == 2 else 1)
+            return MultinomialProfileLoss(self._profile_tasks)
         return super()._make_criterion()
 
     def _encode_targets(self, y, X, fit):
@@ -102,7 +101,7 @@ class UncertaintyRegressorMixin(RegressorMixin):
         (a shifted window moves positions), and never shifted (a softplus
         output predicts them)."""
         if self._profile:
-            n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+            n_tasks = self._profile_tasks
             parts = y.reshape(len(y), -1, y.shape[1] // (self._n_target_parts * n_tasks),
                               n_tasks)  # (n, k, L, T)
             y = parts.transpose(0, 2, 1, 3).reshape(-1, parts.shape[1] * n_tasks)
@@ -123,7 +122,7 @@ class UncertaintyRegressorMixin(RegressorMixin):
         the columns' positions (layout ``(k, L, n_tasks)``)."""
         if not self._profile:
             return statistic
-        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        n_tasks = self._profile_tasks
         k = statistic.size // n_tasks
         return np.tile(statistic.reshape(k, 1, n_tasks),
                        (1, n_columns // (k * n_tasks), 1)).reshape(-1)
@@ -167,7 +166,7 @@ class UncertaintyRegressorMixin(RegressorMixin):
         profile's positions reversed (unchanged for one value per sequence)."""
         if not self._profile:
             return draws
-        n_tasks = self.target_shape_[1] if len(self.target_shape_) == 2 else 1
+        n_tasks = self._profile_tasks
 
         def flip(values):
             shape = values.shape
