@@ -100,7 +100,7 @@ def test_profile_targets_are_checked_before_training(profiles):
         EnsembleRegressor(n_estimators=1, loss="poisson").fit(X, y[:, 0, 0])
     with pytest.raises(ValueError, match="loss must be one of"):
         EnsembleRegressor(n_estimators=1, loss="nb", **TINY_PROFILE).fit(X, y)
-    with pytest.raises(ValueError, match="Found array with dim 3"):
+    with pytest.raises(ValueError, match="looks like profiles.*network='cnn_task_base'"):
         EnsembleRegressor(n_estimators=1, max_epochs=1).fit(X, y)
     from uqgenomics import EnsembleClassifier
 
