@@ -227,7 +227,7 @@ def main() -> None:
         f"{args.seeds} seeds on one simulated data set ({N} sequences of {LENGTH} bp, "
         f"footprints of {results['setup']['motifs']}, data seed {DATA_SEED}), each seed its "
         "own split (half train, a quarter conformal calibration, a quarter test) and "
-        "initialisations. Models see {CROP} bp windows: random shifts and "
+        f"initialisations. Models see {CROP} bp windows: random shifts and "
         "reverse complements in training, centre windows otherwise. Coverage is of the "
         "measured replicate mean at every test position, pooled; 'worst position' is the "
         "lowest coverage at one position over the test profiles. The standard model has no "
