@@ -218,7 +218,7 @@ def test_gpu_training_then_cpu_prediction(sequences):
     (["ACGT", "ACGA", "AAAA"], [1.0, 2.0], "inconsistent numbers of samples"),
     (["ACGT"], [1.0], "at least 2 samples"),
     (["ACGT", "ACGA"], None, "requires y"),
-    (["ACGT", "ACGA"], np.zeros((2, 1, 1)), "dim 3"),
+    (["ACGT", "ACGA"], np.zeros((2, 1, 1)), "looks like profiles"),
 ])
 def test_bad_training_input(X, y, match):
     with pytest.raises(ValueError, match=match):

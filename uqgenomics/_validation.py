@@ -201,12 +201,13 @@ def check_targets(estimator, y, X) -> np.ndarray:
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is None"
         )
-    if np.ndim(y) == 3:
+    y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32, order="C",
+                    input_name="y")
+    if y.ndim == 3:
         raise ValueError(
-            f"y has shape {np.shape(y)}, which looks like profiles (n_samples, length, "
+            f"y has shape {y.shape}, which looks like profiles (n_samples, length, "
             f"n_tasks), but network={estimator.network!r} predicts one value per sequence "
             "and task: use a profile network (network='cnn_task_base')")
-    y = check_array(y, ensure_2d=False, dtype=np.float32, order="C", input_name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     if y.ndim > 2:

@@ -29,7 +29,7 @@ from ._base import UncertaintyRegressorMixin
 from ._ensemble import EnsembleRegressor
 
 ALEATORIC_SOURCES = (None, "replicates", "teacher", "teacher_replicates")
-TARGET_SCALINGS = ("none", "std")
+TARGET_SCALINGS = ("shared", "std")
 #: Named augmentation recipes for ``augment=``.
 AUGMENT_RECIPES = {"degu": degu_augment, "evoaug": evoaug_augment}
 _MIN_VARIANCE = 1e-8
@@ -157,14 +157,17 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     log_targets : bool, default=False
         Learn log-variances instead of stds for the uncertainty heads
         (compresses their range; stds are returned either way).
-    target_scaling : {'none', 'std'}, default='none'
-        ``'none'``: DEGU's loss, every term in the units of ``y``.
-        ``'std'``: each target column divided by its std over the training
-        rows (the mean column, and log-variance columns, also centred)
-        before the loss. The terms are then in units of their own spread,
-        so ``lambda_`` and ``gamma`` weigh them far more than in DEGU's
-        loss: by ``var(μ) / var(σ_epi)`` (often 10-100×) for the epistemic
-        term. Useful when ``y`` is in large units.
+    target_scaling : {'shared', 'std'}, default='shared'
+        ``'shared'``: DEGU's loss. Every target column is put in the units
+        of ``y``'s own std (the mean column also centred on ``y``'s mean;
+        uncertainty columns only scaled), one scale for all the terms, so
+        the loss is DEGU's up to a constant factor and ``lambda_`` and
+        ``gamma`` weigh the terms as in DEGU, whatever the units of ``y``.
+        ``'std'``: each column divided by its own std over the training
+        rows (the mean and log-variance columns also centred). The terms
+        are then in units of their own spread, so ``lambda_`` and ``gamma``
+        weigh them far more than in DEGU's loss: by ``var(μ) / var(σ_epi)``
+        (often 10-100×) for the epistemic term.
     augment : {'degu', 'evoaug'} or callable, default=None
         ``'degu'``: :func:`uqgenomics.augment.degu_augment` (deletion,
         translocation, noise, mutation; 1 or 2 per batch); ``'evoaug'``:
@@ -190,8 +193,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         Training rows dropped for having fewer than 2 valid replicates.
     y_mean_, y_scale_ : ndarray of shape (k * n_tasks,)
         Offset and scale of the student's target columns ``[μ, σ_epi(,
-        σ_ale)]`` per task: 0 and 1 with ``target_scaling='none'``, their
-        training means and stds with ``'std'``.
+        σ_ale)]`` per task (see ``target_scaling``).
     n_tasks_ : int
     input_shape_ : tuple of int
     n_features_in_ : int
@@ -219,7 +221,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         gamma=1.0,
         aleatoric=None,
         log_targets=False,
-        target_scaling="none",
+        target_scaling="shared",
         augment=None,
         augment_mode="replace",
         finetune_epochs=0,
@@ -371,10 +373,14 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
 
     def _target_statistics(self, y):
         mean, scale = super()._target_statistics(y)
-        if self.target_scaling == "none":  # DEGU: the loss in the units of y
-            return np.zeros_like(mean), np.ones_like(scale)
+        n = mean.size // self._n_parts  # the mean columns, one per task
+        if self.target_scaling == "shared":  # DEGU's loss: y's scale for every term
+            mean[n:], scale[n:] = 0.0, np.tile(scale[:n], self._n_parts - 1)
+            if self.log_targets:  # log σ² / s² = log σ² − 2 log s: a shift
+                mean[n:], scale[n:] = 2 * np.log(scale[n:]), 1.0
+            return mean, scale
         if not self.log_targets:  # stds: scaled, never shifted (they stay >= 0)
-            mean[mean.size // self._n_parts:] = 0.0
+            mean[n:] = 0.0
         return mean, scale
 
     def _check_params(self) -> None:
