@@ -10,6 +10,14 @@ def _normalised(maps: np.ndarray) -> np.ndarray:
     return maps / np.where(norms > 0, norms, 1)
 
 
+def _across_models(maps) -> np.ndarray:
+    """Maps of several models ``(n_models >= 2, n, length, 4)`` as float64."""
+    maps = np.asarray(maps, np.float64)
+    if maps.ndim != 4 or len(maps) < 2:
+        raise ValueError(f"maps must be (n_models >= 2, n, length, 4), got {maps.shape}")
+    return maps
+
+
 def attribution_rmse(maps, reference, normalize: bool = False) -> np.ndarray:
     """Per-sequence RMSE between maps and reference maps.
 
@@ -49,9 +57,7 @@ def attribution_variability(maps, normalize: bool = False) -> np.ndarray:
     -------
     ndarray of shape (n,)
     """
-    maps = np.asarray(maps, np.float64)
-    if maps.ndim != 4 or len(maps) < 2:
-        raise ValueError(f"maps must be (n_models >= 2, n, length, 4), got {maps.shape}")
+    maps = _across_models(maps)
     if normalize:
         maps = _normalised(maps)
     return maps.std(axis=0).mean(axis=(1, 2))
@@ -73,9 +79,7 @@ def attribution_consistency(maps) -> np.ndarray:
     -------
     ndarray of shape (n,)
     """
-    maps = np.asarray(maps, np.float64)
-    if maps.ndim != 4 or len(maps) < 2:
-        raise ValueError(f"maps must be (n_models >= 2, n, length, 4), got {maps.shape}")
+    maps = _across_models(maps)
     peak = np.abs(maps).max(axis=(-2, -1), keepdims=True)
     maps = maps / np.where(peak > 0, peak, 1)
     return np.sqrt(maps.var(axis=0).sum(axis=(1, 2)))
