@@ -151,7 +151,7 @@ with tempfile.TemporaryDirectory() as folder:
     writer = TSVWriter(folder + "/scores.tsv", ["mean", "epistemic", "aleatoric", "total"], False,
                        {{"benchmark": "streaming memory"}})
     for names, result in predict_stream(model, records(), chunk_size=CHUNK):
-        writer.write({"name": names}, _result_values(result))
+        writer.write({{"name": names}}, _result_values(result))
         done += len(names)
         trace.append((done, rss_mb()))
 seconds = time.perf_counter() - start
