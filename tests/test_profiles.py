@@ -430,3 +430,16 @@ def test_variant_effects_on_a_profile_total(profiles, ensemble):
     with pytest.raises(ValueError, match="ProfileSummary"):
         from uqgenomics.stream import write_predictions
         write_predictions(ensemble, X[:3], "unused.tsv")
+
+
+def test_profile_totals_stream_to_a_table(profiles, ensemble, tmp_path):
+    from uqgenomics.stream import write_predictions
+
+    X, _, _ = profiles
+    out = tmp_path / "totals.tsv"
+    assert write_predictions(ProfileSummary(ensemble, "mean", task=1), X[:10], out) == 10
+    import pandas as pd
+
+    table = pd.read_csv(out, sep="\t")
+    np.testing.assert_allclose(table["mean"], ensemble.predict(X[:10])[..., 1].mean(1),
+                               rtol=1e-5)
