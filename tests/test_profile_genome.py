@@ -114,7 +114,7 @@ def test_a_failing_track_leaves_no_file_behind(tmp_path):
         yield "chr1", 0, 10, 1.0
         raise RuntimeError("the model failed half-way")
 
-    path = tmp_path / "broken.mean.bw"
-    with pytest.raises(RuntimeError, match="half-way"):  # pybigtools alone only prints it
-        _write_track(path, CONTIGS, intervals(), "bigwig")
-    assert list(tmp_path.iterdir()) == []
+    for name, format in (("broken.mean.bw", "bigwig"), ("broken.mean.bedGraph", "bedgraph")):
+        with pytest.raises(RuntimeError, match="half-way"):  # pybigtools alone only prints it
+            _write_track(tmp_path / name, CONTIGS, intervals(), format)
+        assert list(tmp_path.iterdir()) == []

@@ -357,7 +357,8 @@ def _profile_intervals(region, entries, window, resolution, column, aggregation)
 
 
 def _write_track(path: Path, contigs: dict, intervals, format: str) -> None:
-    """Write sorted ``(chrom, start, end, value)`` intervals, atomically."""
+    """Write sorted ``(chrom, start, end, value)`` intervals, atomically: a
+    failure part-way (of the intervals or the writer) leaves no file behind."""
     temporary = path.with_name(f".tmp.{path.name}")  # pybigtools goes by the suffix
     if format == "bigwig":
         try:
@@ -366,23 +367,24 @@ def _write_track(path: Path, contigs: dict, intervals, format: str) -> None:
             raise ImportError("writing bigWig needs pybigtools: pip install "
                               "'uqgenomics[genome]' (or pip install pybigtools), or pass "
                               "format='bedgraph'") from None
-        failure = []
+    failure = []
 
-        def checked():  # pybigtools prints an iterator's error and keeps going
-            try:
-                for chrom, start, end, value in intervals:
-                    yield str(chrom), int(start), int(end), float(value)
-            except BaseException as error:
-                failure.append(error)
-                raise
+    def checked():  # pybigtools prints an iterator's error and keeps going
         try:
+            for chrom, start, end, value in intervals:
+                yield str(chrom), int(start), int(end), float(value)
+        except BaseException as error:
+            failure.append(error)
+            raise
+    try:
+        if format == "bigwig":
             pybigtools.open(os.fspath(temporary), "w").write(dict(contigs), checked())
             if failure:
                 raise failure[0]
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    else:
-        with open(temporary, "w") as handle:
-            handle.writelines(f"{c}\t{a}\t{b}\t{v:.7g}\n" for c, a, b, v in intervals)
+        else:
+            with open(temporary, "w") as handle:
+                handle.writelines(f"{c}\t{a}\t{b}\t{v:.7g}\n" for c, a, b, v in checked())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, path)
