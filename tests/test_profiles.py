@@ -181,6 +181,14 @@ def test_random_shift_training_builds_the_model_for_the_window(profiles):
     with pytest.raises(ValueError, match="use uqgenomics.augment.ProfileReverseComplement"):
         EnsembleRegressor(n_estimators=1, iterator_train__augment=RandomReverseComplement(),
                           **TINY_PROFILE).fit(X, y)
+    from uqgenomics.augment import RandomAugment, RandomMutation, evoaug_ops
+
+    with pytest.raises(ValueError, match="RandomAugment moves bases along the sequence"):
+        EnsembleRegressor(n_estimators=1, iterator_train__augment=RandomAugment(evoaug_ops()),
+                          **TINY_PROFILE).fit(X, y)
+    kept = EnsembleRegressor(n_estimators=1, iterator_train__augment=RandomMutation(0.02),
+                             **TINY_PROFILE).fit(X, y)  # positions kept: allowed
+    assert kept.predict(X[:2]).shape == (2, LENGTH, 2)
     with pytest.raises(ValueError, match="does not predict profiles"):
         EnsembleRegressor(n_estimators=1, max_epochs=1,
                           iterator_train__augment=ProfileReverseComplement()).fit(X, y[:, 0, 0])

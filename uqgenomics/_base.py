@@ -295,10 +295,12 @@ class BaseUncertaintyEstimator(BaseEstimator):
             raise ValueError(f"{type(augment).__name__} moves profile targets with the "
                              f"sequences, but network={self.network!r} does not predict "
                              "profiles: use a sequence augmentation (uqgenomics.augment)")
-        if self._profile and type(augment).__name__ == "RandomReverseComplement":
-            raise ValueError("RandomReverseComplement flips the sequence but not its profile; "
-                             "use uqgenomics.augment.ProfileReverseComplement, which reverses "
-                             "both")
+        if self._profile and not joint and getattr(augment, "moves_positions", False):
+            raise ValueError(
+                f"{type(augment).__name__} moves bases along the sequence but not its profile; "
+                "use uqgenomics.augment.ProfileReverseComplement or RandomShiftCrop, which "
+                "move both, or augmentations that keep positions (RandomMutation, "
+                "RandomNoise)")
         mode = self._routed_kwargs.get("iterator_train__mode", "append")
         if self._crop() is not None and mode != "replace":
             raise ValueError(f"{type(augment).__name__} crops windows, which cannot be "

@@ -7,7 +7,10 @@ from ``generator`` (a ``torch.Generator``) or, when it is None, from torch's
 global RNG, which the estimators seed for each fit. Each sequence of the
 batch draws its own segment, shift or positions. Lengths are preserved:
 unlike EvoAug's insertion, which lengthens the batch, ours crops the
-lengthened sequence back to its centre.
+lengthened sequence back to its centre. ``moves_positions`` says whether an
+operation moves bases along the sequence (which would misalign a profile
+target: profile models refuse those and take the joint augmentations of
+``_profile.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class RandomMutation:
     A new base may equal the old one, as in EvoAug. ``rate`` defaults to 5 %.
     """
 
+    moves_positions = False
+
     def __init__(self, rate: float = 0.05):
         if not 0 <= rate <= 1:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
@@ -76,6 +81,8 @@ class RandomMutation:
 class RandomDeletion:
     """Delete a segment of ``min_length … max_length`` bp; random DNA refills both ends."""
 
+    moves_positions = True
+
     def __init__(self, min_length: int = 0, max_length: int = 20):
         _check_range(min_length, max_length, "RandomDeletion")
         self.min_length, self.max_length = min_length, max_length
@@ -93,6 +100,8 @@ class RandomDeletion:
 
 class RandomInsertion:
     """Insert ``min_length … max_length`` random bp, then crop back to the centre."""
+
+    moves_positions = True
 
     def __init__(self, min_length: int = 0, max_length: int = 20):
         _check_range(min_length, max_length, "RandomInsertion")
@@ -114,6 +123,8 @@ class RandomInsertion:
 class RandomTranslocation:
     """Roll each sequence by ``−max_shift … max_shift`` bp (circularly)."""
 
+    moves_positions = True
+
     def __init__(self, min_shift: int = 0, max_shift: int = 20):
         _check_range(min_shift, max_shift, "RandomTranslocation")
         self.min_shift, self.max_shift = min_shift, max_shift
@@ -129,6 +140,8 @@ class RandomTranslocation:
 
 class RandomInversion:
     """Reverse-complement a random segment of ``min_length … max_length`` bp."""
+
+    moves_positions = True
 
     def __init__(self, min_length: int = 0, max_length: int = 20):
         _check_range(min_length, max_length, "RandomInversion")
@@ -150,6 +163,8 @@ class RandomInversion:
 class RandomNoise:
     """Add Gaussian noise of standard deviation ``std`` (default 0.2) to every entry."""
 
+    moves_positions = False
+
     def __init__(self, std: float = 0.2):
         if std < 0:
             raise ValueError(f"std must be non-negative, got {std}")
@@ -162,6 +177,8 @@ class RandomNoise:
 
 class RandomReverseComplement:
     """Reverse-complement whole sequences with probability ``p`` (default ½)."""
+
+    moves_positions = True
 
     def __init__(self, p: float = 0.5):
         if not 0 <= p <= 1:
@@ -177,6 +194,8 @@ class RandomReverseComplement:
 class MononucleotideShuffle:
     """Permute each sequence's positions: keeps base composition, destroys order."""
 
+    moves_positions = True
+
     def __call__(self, x, generator=None):
         batch, length, _ = _check_batch(x).shape
         order = torch.rand(batch, length, generator=generator, device="cpu").argsort(dim=1)
@@ -189,6 +208,8 @@ class DinucleotideShuffle:
     Runs on the CPU, one sequence at a time (an Eulerian walk); see
     :func:`dinucleotide_shuffle`.
     """
+
+    moves_positions = True
 
     def __call__(self, x, generator=None):
         _check_batch(x)
@@ -222,6 +243,7 @@ class RandomAugment:
 
     def __init__(self, ops, n_ops=(0, 2)):
         self.ops = list(ops)
+        self.moves_positions = any(getattr(op, "moves_positions", False) for op in self.ops)
         low, high = n_ops
         if not 0 <= low <= high or low > len(self.ops):
             raise ValueError(f"n_ops must satisfy 0 <= min <= max and min <= {len(self.ops)} "
