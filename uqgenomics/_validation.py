@@ -260,3 +260,10 @@ def check_not_profile(estimator, what: str) -> None:
             f"predicts profiles of {length} positions. Wrap it in "
             "uqgenomics.calibration.ProfileSummary(model, summary='sum') (or 'mean') to use "
             "its profile's total")
+
+
+def check_profile_model(estimator) -> None:
+    """Refuse a model that does not predict profiles where profiles are needed."""
+    if not getattr(estimator, "profile_length_", None):
+        raise ValueError(f"{type(estimator).__name__} does not predict profiles (fit it with a "
+                         "profile network such as network='cnn_task_base')")

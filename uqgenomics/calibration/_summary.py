@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._result import Draws
+from .._validation import check_profile_model
 from ._wrapper import WrappedModelMixin
 
 SUMMARIES = ("sum", "mean")
@@ -59,9 +60,7 @@ class ProfileSummary(WrappedModelMixin, RegressorMixin, BaseEstimator):
         return self.estimator._fitted_networks()
 
     def _check(self):
-        if not getattr(self.estimator, "profile_length_", None):
-            raise ValueError(f"{type(self.estimator).__name__} does not predict profiles (fit "
-                             "it with a profile network such as network='cnn_task_base')")
+        check_profile_model(self.estimator)
         if self.summary not in SUMMARIES:
             raise ValueError(f"summary must be one of {SUMMARIES}, got {self.summary!r}")
         if not 0 <= self.task < self.estimator.n_tasks_:

@@ -7,12 +7,7 @@ import math
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-
-def _check_profile_model(estimator) -> None:
-    check_is_fitted(estimator)
-    if not getattr(estimator, "profile_length_", None):
-        raise ValueError(f"{type(estimator).__name__} does not predict profiles (fitted with a "
-                         "profile network such as network='cnn_task_base')")
+from .._validation import check_profile_model
 
 
 def _task_axis(values: np.ndarray, n_tasks: int) -> np.ndarray:
@@ -71,7 +66,8 @@ class ProfileConformalRegressor:
         -------
         self
         """
-        _check_profile_model(self.estimator)
+        check_is_fitted(self.estimator)
+        check_profile_model(self.estimator)
         if not 0 < self.confidence_level < 1:
             raise ValueError(f"confidence_level must be in (0, 1), got {self.confidence_level}")
         n_tasks = self.estimator.n_tasks_

@@ -326,8 +326,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         self._check_params()
         X_checked = check_X(self, X, reset=True)
         y = (check_profile_targets if self._profile else check_targets)(self, y, X_checked)
-        self._measured_shape = y.shape[1:]
-        self.target_shape_ = y.shape[1:]
+        self.target_shape_ = y.shape[1:]  # of y, not of the student's [μ, σ_epi(, σ_ale)]
         # the student's network, checked before the teacher trains
         n_targets = self._n_parts * int(np.prod(y.shape[1:], dtype=int))
         self._check_strand_average(X_checked)
@@ -492,7 +491,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                 f"the given teacher predicts {predicted}: pass it unfitted, and it is fitted so")
 
     def _fitted_target_shape(self, X, y):
-        return self._measured_shape  # the student's y holds [μ, σ_epi(, σ_ale)] per target
+        return self.target_shape_  # set from y at the start of fit
 
     @property
     def _n_target_parts(self) -> int:
@@ -508,7 +507,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise ValueError("aleatoric='replicates' needs y_replicates (and a third element "
                              "in validation_data)")
         n_columns = values.shape[1] // 3
-        std, keep = _replicate_std(y_replicates, len(values), self._measured_shape)
+        std, keep = _replicate_std(y_replicates, len(values), self.target_shape_)
         values[:, 2 * n_columns:] = targets.encode(std)
         kept = np.flatnonzero(keep)
         return _safe_indexing(X, kept), values[keep], kept
