@@ -26,7 +26,7 @@ from ._engine._inference import forward_in_batches
 from ._engine._mc_dropout import has_dropout
 from ._validation import check_profile_targets, check_targets, check_X
 from .networks import HeadedNetwork, build_trunk
-from .networks._profile import ProfileHeads, ProfileNetwork
+from .networks._profile import ProfileHeads
 from .networks._registry import is_profile_network
 
 #: Parameter prefixes routed to the network constructor or to skorch.
@@ -232,7 +232,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
             return HeadedNetwork(trunk, self._make_heads(trunk.out_features, n_outputs))
         n_tasks = self._profile_tasks
         per_task = n_outputs // (trunk.output_length * n_tasks)
-        return ProfileNetwork(trunk, ProfileHeads(
+        return HeadedNetwork(trunk, ProfileHeads(
             trunk.out_features, lambda n_features: self._make_heads(n_features, per_task),
             n_tasks, output_activation=self._profile_activation))
 

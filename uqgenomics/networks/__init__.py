@@ -18,7 +18,7 @@ from ._dream_rnn import DREAMRNN
 from ._epinet import EpinetNetwork
 from ._heads import ConcatHeads, GaussianHead, HeadedNetwork, NormalInverseGammaHead
 from ._mlp import MLP
-from ._profile import CNNTaskBase, ProfileHeads, ProfileNetwork, ProfileTrunk
+from ._profile import CNNTaskBase, ProfileHeads, ProfileTrunk
 from ._registry import NETWORKS, ModuleTrunk, build_trunk, is_profile_network, resolve_network
 from ._residualbind import DilatedResidualBlock, ResidualBind
 
@@ -26,7 +26,6 @@ __all__ = [
     "BasicCNN",
     "CNNTaskBase",
     "ProfileHeads",
-    "ProfileNetwork",
     "ProfileTrunk",
     "is_profile_network",
     "ChannelsFirst",

@@ -35,17 +35,20 @@ class HeadedNetwork(nn.Module):
     Parameters
     ----------
     trunk : Trunk
-        Maps a batch to ``(batch, out_features)``.
-    heads : dict of str to nn.Module
-        Output heads, see :class:`ConcatHeads`.
+        Maps a batch to ``(batch, out_features)`` (a profile trunk: to a
+        feature map ``(batch, L, C)``).
+    heads : dict of str to nn.Module, or nn.Module
+        Output heads, see :class:`ConcatHeads`; or a module taking the
+        trunk's output, such as a profile network's
+        :class:`~uqgenomics.networks.ProfileHeads`.
 
     Forward returns ``(batch, total head outputs)``.
     """
 
-    def __init__(self, trunk: nn.Module, heads: dict[str, nn.Module]):
+    def __init__(self, trunk: nn.Module, heads):
         super().__init__()
         self.trunk = trunk
-        self.heads = ConcatHeads(heads)
+        self.heads = heads if isinstance(heads, nn.Module) else ConcatHeads(heads)
 
     def forward(self, x):
         return self.heads(self.trunk(x))

@@ -2,9 +2,10 @@
 
 A *profile trunk* maps one-hot sequences ``(batch, length, 4)`` to a
 feature map ``(batch, output_length, out_features)``, one feature vector
-per output position. :class:`ProfileNetwork` puts per-task heads on it: a
-convolutional block per task, then the estimator family's heads (a mean
-head, a Gaussian head, a student's heads...) applied at every position.
+per output position. :class:`ProfileHeads` puts per-task heads on it (in a
+:class:`~uqgenomics.networks.HeadedNetwork`): a convolutional block per
+task, then the estimator family's heads (a mean head, a Gaussian head, a
+student's heads...) applied at every position.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class CNNTaskBase(ProfileTrunk):
     dropout), a dense bottleneck, a dense layer back up to
     ``output_length × bottleneck`` reshaped into a profile, and a
     convolutional block; the per-task heads (a convolutional block and a
-    linear layer with softplus) are added by :class:`ProfileNetwork`.
+    linear layer with softplus) are added by :class:`ProfileHeads`.
 
     Parameters
     ----------
@@ -169,7 +170,6 @@ class ProfileHeads(nn.Module):
             for _ in range(n_tasks))
         self.task_heads = nn.ModuleList(ConcatHeads(make_heads(head_filters))
                                         for _ in range(n_tasks))
-        self.output_activation = output_activation
         # a module (not F.softplus), so attribution rules see it
         self.location_activation = nn.Softplus() if output_activation == "softplus" else None
 
@@ -185,26 +185,3 @@ class ProfileHeads(nn.Module):
         if self.location_activation is not None:
             out = torch.cat([self.location_activation(out[..., :1]), out[..., 1:]], dim=-1)
         return out.permute(0, 3, 1, 2).reshape(batch, -1)
-
-
-class ProfileNetwork(nn.Module):
-    """A profile trunk with :class:`ProfileHeads` (the profile counterpart of
-    :class:`~uqgenomics.networks.HeadedNetwork`).
-
-    Parameters
-    ----------
-    trunk : ProfileTrunk
-    heads : ProfileHeads
-    """
-
-    def __init__(self, trunk: ProfileTrunk, heads: ProfileHeads):
-        super().__init__()
-        self.trunk = trunk
-        self.heads = heads
-
-    def forward(self, x):
-        return self.heads(self.trunk(x))
-
-    def stages(self) -> list[nn.Module]:
-        """The trunk's stages followed by the heads (see ``Trunk.stages``)."""
-        return [*self.trunk.stages(), self.heads]
