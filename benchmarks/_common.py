@@ -77,6 +77,17 @@ def pearson_ci(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
     return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
+def mean_ci(values, level: float = 0.95) -> list[float]:
+    """``[mean, half-width of the t interval]`` over seeds (half-width NaN below 2)."""
+    from scipy.stats import t as student_t
+
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return [float(values.mean()), float("nan")]
+    half = student_t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
+    return [float(values.mean()), float(half / np.sqrt(len(values)))]
+
+
 def r_with_ci(r: float, n: int) -> str:
     """``r [low, high]`` (95 %), marked *noise* when the interval holds 0."""
     low, high = pearson_ci(r, n)

@@ -24,9 +24,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from scipy.stats import t as student_t
 
-from _common import SHARED_DATA, write_results
+from _common import SHARED_DATA, mean_ci, write_results
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.datasets import load_lentimpra_wtc11
 from uqgenomics.encoding import reverse_complement_groups
@@ -34,15 +33,6 @@ from uqgenomics.metrics import pearson_r
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MEMBER_COUNTS = (2, 5, 10, 20)
-
-
-def mean_ci(values) -> list[float]:
-    """``[mean, half-width of the 95 % t interval]`` over seeds (NaN below 2)."""
-    values = np.asarray(values, float)
-    if len(values) < 2:
-        return [float(values.mean()), float("nan")]
-    half = student_t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return [float(values.mean()), float(half)]
 
 
 def subset(groups, fraction, seed) -> np.ndarray:
