@@ -138,7 +138,7 @@ def metric_tables(payloads: list[dict]) -> list[str]:
 # so do correlations shown there with their confidence intervals ("overall": the
 # CAGI5 zero-shot r, which is noise at r ~ 0.01).
 DETAIL_KEYS = {"setup", "summary", "per_seed", "per_element", "stratified", "models",
-               "students", "overall"}
+               "students", "overall", "epinet_minus_mc_dropout"}
 
 
 def other_figures(payloads: list[dict]) -> list[str]:
