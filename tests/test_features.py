@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from uqgenomics import EpinetClassifier
@@ -52,6 +54,32 @@ def test_kmer_pipeline_into_a_classifier():
         "mlp", network__hidden=(16,), max_epochs=30, lr=1e-2, random_state=0, n_samples=20))
     model.fit(X[::2], y[::2])
     assert model.score(X[1::2], y[1::2]) > 0.9
+
+
+def test_uncertainty_pipeline_forwards_the_uncertainty_methods():
+    from uqgenomics.pipeline import UncertaintyPipeline
+    from uqgenomics.pipeline import make_pipeline as uq_make_pipeline
+
+    rng = np.random.default_rng(1)
+    X = np.array(["".join(rng.choice(list("ACGT"), 40)) for _ in range(120)])
+    y = np.array(["a", "b"] * 60)
+    classifier = EpinetClassifier("mlp", network__hidden=(8,), max_epochs=2, random_state=0,
+                                  n_samples=10)
+    pipe = uq_make_pipeline(KmerFeaturizer(k=2), classifier)
+    assert isinstance(pipe, UncertaintyPipeline)
+    with pytest.raises(NotFittedError):
+        pipe.predict_uncertainty(X)
+    pipe.fit(X, y)
+    features = pipe[0].transform(X)
+    direct = pipe[-1].predict_uncertainty(features)
+    through = pipe.predict_uncertainty(X)
+    np.testing.assert_array_equal(through.proba, direct.proba)  # the same call on the same input
+    assert pipe.predict_draws(X).shape[1:] == (len(X), 2)
+    assert pipe.ood_score(X).shape == (len(X),)
+    plain = UncertaintyPipeline([("k", KmerFeaturizer(k=2)), ("m", LogisticRegression())])
+    plain.fit(X, y)
+    with pytest.raises(AttributeError, match="LogisticRegression, has no predict_uncertainty"):
+        plain.predict_uncertainty(X)
 
 
 @pytest.fixture(scope="module")

@@ -234,3 +234,17 @@ def test_uncertainty_report_one_and_two_tasks(gaussian_data):
         report.loc["Dev", "spearman_total_error"])
     with pytest.raises(ValueError, match="shape"):
         uncertainty_report(y[:10], result)
+
+
+def test_uncertainty_report_takes_the_dict_the_plots_take(gaussian_data):
+    y, mean, std = gaussian_data
+    sharp, wide = UncertaintyResult(mean, std, 0 * std), UncertaintyResult(mean, 2 * std, 0 * std)
+    report = uncertainty_report(y, {"sharp": sharp, "wide": wide})
+    assert list(report.index) == [("sharp", "task_0"), ("wide", "task_0")]
+    assert report.loc[("wide", "task_0"), "coverage"] == pytest.approx(
+        interval_coverage(y, mean, 2 * std))
+    assert report.loc[("sharp", "task_0"), "width"] < report.loc[("wide", "task_0"), "width"]
+    with pytest.raises(ValueError, match="empty dict"):
+        uncertainty_report(y, {})
+    with pytest.raises(TypeError, match="predict_uncertainty returns"):
+        uncertainty_report(y, mean)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ._regression import (
@@ -28,9 +30,11 @@ def uncertainty_report(y_true, result, level: float = 0.95, task_names=None):
         Profiles (3-D) get one row per task, every position pooled (give a
         one-task profile ``(n, length)`` a task axis, ``[..., None]``, with
         the result's arrays alike; a 2-D array is read as tasks).
-    result : UncertaintyResult
+    result : UncertaintyResult or dict of str to UncertaintyResult
         Output of any estimator's ``predict_uncertainty``; the probabilistic
-        metrics use ``result.total`` as the predictive std.
+        metrics use ``result.total`` as the predictive std. A dict (as
+        :func:`~uqgenomics.plotting.plot_calibration_curve` takes) compares
+        models: one block of rows per model.
     level : float, default=0.95
         Nominal level of the central Gaussian intervals.
     task_names : sequence of str, optional
@@ -45,10 +49,20 @@ def uncertainty_report(y_true, result, level: float = 0.95, task_names=None):
         ``spearman_total_error`` and ``spearman_epistemic_error`` (rank
         correlation of each std with ``|error|``; NaN when the part is zero
         everywhere), and ``pearson_below_p25`` / ``p50`` / ``p75`` (Pearson
-        r on the points whose total std is below that percentile).
+        r on the points whose total std is below that percentile). For a
+        dict, the index is ``(model, task)``.
     """
     import pandas as pd
 
+    if isinstance(result, Mapping):
+        if not result:
+            raise ValueError("result is an empty dict: give {name: predict_uncertainty(X)}")
+        frames = [uncertainty_report(y_true, r, level, task_names) for r in result.values()]
+        return pd.concat(frames, keys=[str(name) for name in result], names=["model"])
+    if not all(hasattr(result, part) for part in ("mean", "epistemic", "aleatoric", "total")):
+        raise TypeError("result must be what a regressor's predict_uncertainty returns (or a "
+                        f"dict of them); got {type(result).__name__}. A classifier's result: "
+                        "use expected_calibration_error and ood_auroc instead")
     y = np.asarray(y_true, dtype=np.float64)
     parts = [np.asarray(a, dtype=np.float64) for a in
              (result.mean, result.epistemic, result.aleatoric, result.total)]
