@@ -113,14 +113,15 @@ def test_table_reader(tmp_path):
     path = tmp_path / "data.tsv"
     path.write_text("seq\tdev\thk\nACGT\t1.5\t2\nGGCC\t-0.5\t0\n")
     seqs, y = read_table(path, target_columns="dev")
-    assert seqs == ["ACGT", "GGCC"]
+    assert seqs.tolist() == ["ACGT", "GGCC"]
     np.testing.assert_array_equal(y, [1.5, -0.5])
     _, y2 = read_table(path, target_columns=["dev", "hk"])
     assert y2.shape == (2, 2)
     assert read_table(path)[1] is None
     csv = tmp_path / "data.csv"
     csv.write_text("sequence,activity\nAC,1\n")
-    assert read_table(csv, sequence_column="sequence", target_columns="activity")[0] == ["AC"]
+    sequences = read_table(csv, sequence_column="sequence", target_columns="activity")[0]
+    assert sequences.dtype == object and sequences.tolist() == ["AC"]
     with pytest.raises(ValueError, match="no column"):
         read_table(path, target_columns="missing")
 

@@ -14,6 +14,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+__all__ = ["DistillationLoss", "GaussianNLLLoss", "IndexedCrossEntropyLoss",
+           "MultinomialProfileLoss", "NormalInverseGammaLoss", "PoissonLoss", "split_outputs"]
+
 
 def split_outputs(output: torch.Tensor, target: torch.Tensor, k: int) -> tuple[torch.Tensor, ...]:
     """Cut ``(batch, k * n_tasks)`` into ``k`` tensors shaped like ``target``.

@@ -106,5 +106,5 @@ def load_lentimpra_wtc11(data_home=None) -> Bunch:
     data = Bunch()
     for split, path in zip(("valid", "test"), paths):
         sequences, y = read_table(path, sequence_column="seq", target_columns="mean_value")
-        data[f"X_{split}"], data[f"y_{split}"] = np.asarray(sequences), y
+        data[f"X_{split}"], data[f"y_{split}"] = np.asarray(sequences, dtype=str), y
     return data

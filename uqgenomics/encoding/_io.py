@@ -66,7 +66,7 @@ def read_table(
     sequence_column: str = "seq",
     target_columns: str | Sequence[str] | None = None,
     sep: str | None = None,
-) -> tuple[list[str], np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Read sequences and targets from a TSV / CSV file.
 
     Parameters
@@ -83,7 +83,9 @@ def read_table(
 
     Returns
     -------
-    sequences : list of str of length n_rows
+    sequences : ndarray of shape (n_rows,), dtype object
+        Strings; an array, so that it indexes like ``y`` and MAPIE's
+        wrappers count its samples.
     y : ndarray of shape (n_rows,) or (n_rows, n_targets), float64, or None
     """
     if sep is None:
@@ -100,7 +102,7 @@ def read_table(
         raise ValueError(
             f"{os.fspath(path)} has no column(s) {missing}; it has {list(frame.columns)}"
         )
-    sequences = frame[sequence_column].astype(str).tolist()
+    sequences = np.asarray(frame[sequence_column].astype(str).tolist(), dtype=object)
     if target_columns is None:
         return sequences, None
     y = frame[targets].to_numpy(dtype=np.float64)
