@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # e.g. DEMO_ARGS="--threads 1" on a machine that other jobs keep busy
 DEMO_ARGS ?=
 
-.PHONY: venv demo test test-paths test-gpu bench bench-gpu clean
+.PHONY: venv demo test test-paths test-gpu bench bench-gpu docs clean
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,16 @@ $(VENV)/.installed: setup.cfg pyproject.toml Makefile
 	fi
 	$(PY) -m pip install --quiet -e ".[test,plot,lm,interpret,parquet,cluster,genome]"
 	touch $@
+
+# The documentation site: user guide, API reference and the gallery, whose
+# examples run at every build on the real data ($UQGENOMICS_DATA, or
+# ../shared/data when it is there). Any warning fails it, a reference that
+# does not resolve included. Without the data: SPHINXOPTS="-D plot_gallery=0".
+SPHINXOPTS ?=
+docs: venv
+	$(PY) -m pip install --quiet -e ".[docs]"
+	$(PY) -m sphinx -W --keep-going -n $(SPHINXOPTS) -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
 
 demo: venv
 	$(PY) -m uqgenomics.demo $(DEMO_ARGS)
@@ -62,4 +72,4 @@ bench: venv
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/generated

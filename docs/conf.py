@@ -9,6 +9,7 @@ build, so a figure on the site is what the code gives today.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import uqgenomics
@@ -19,6 +20,12 @@ SHARED = HERE.parents[1] / "shared" / "data"
 if "UQGENOMICS_DATA" not in os.environ and SHARED.is_dir():
     os.environ["UQGENOMICS_DATA"] = str(SHARED)
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+_GALLERY_DATA = Path(os.environ.get("UQGENOMICS_DATA", "~/uqgenomics_data")).expanduser()
+if not (_GALLERY_DATA / "lentimpra_wtc11").is_dir() and "plot_gallery=0" not in " ".join(sys.argv):
+    raise RuntimeError(
+        f"the gallery runs on real data, and {_GALLERY_DATA} has no lentimpra_wtc11/: set "
+        "UQGENOMICS_DATA to the folder of the data sets, or build without running the "
+        'examples: make docs SPHINXOPTS="-D plot_gallery=0"')
 
 project = "uqgenomics"
 author = "the uqgenomics developers"
@@ -55,7 +62,6 @@ nitpick_ignore_regex = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

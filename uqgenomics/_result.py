@@ -5,7 +5,7 @@ masks, or one network with noise / uncertainty heads);
 :meth:`Draws.summarize` turns them into an :class:`UncertaintyResult`.
 Every classifier family makes class probabilities of ``K`` draws;
 :meth:`ClassificationUncertainty.from_draws` (through
-:func:`entropy_decomposition`) turns them into a result.
+:func:`~uqgenomics.metrics.entropy_decomposition`) turns them into a result.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class ClassificationUncertainty:
     @classmethod
     def from_draws(cls, draws, normalize: bool = False) -> ClassificationUncertainty:
         """The result of class probabilities of ``K`` draws ``(K, n, n_classes)``:
-        their mean and :func:`entropy_decomposition` (the one summary of a
+        their mean and :func:`~uqgenomics.metrics.entropy_decomposition` (the one summary of a
         classifier's draws, as :meth:`Draws.summarize` is of a regressor's)."""
         total, aleatoric, epistemic = entropy_decomposition(draws, normalize)
         return cls(np.asarray(draws).mean(axis=0), total, aleatoric, epistemic)

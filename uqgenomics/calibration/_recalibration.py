@@ -144,7 +144,7 @@ class RecalibratedRegressor(WrappedModelMixin, RegressorMixin, BaseEstimator):
     ----------
     method_ : str
         The method used.
-    calibrators_ : list of length n_tasks_
+    calibrators_ : list of length ``n_tasks_``
         One fitted :class:`StdScaling`, :class:`AffineScaling` or
         :class:`IsotonicCDF` per task.
     cv_scores_ : dict of str to float

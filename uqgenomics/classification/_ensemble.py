@@ -30,7 +30,7 @@ class EnsembleClassifier(UncertaintyClassifierMixin, MemberEnsemble):
         ``joblib.parallel_backend`` context says otherwise.
     vectorize : {'auto', True, False}, default='auto'
         Train the members together with ``torch.func.vmap`` (see
-        :class:`~uqgenomics.EnsembleRegressor`).
+        :class:`~uqgenomics.regression.EnsembleRegressor`).
     %(shared_params)s
 
     Attributes

@@ -62,6 +62,7 @@ class FlooredStdConformityScore(StdConformityScore):
                                                     **kwargs)
 
     def get_bounds(self, X, alpha_np, estimator, conformity_scores, **kwargs):
+        """MAPIE's bounds ``μ ± q (σ + floor)``; called by MAPIE's wrappers."""
         if not hasattr(self, "floor_"):
             raise RuntimeError("the floor is learnt when MAPIE conformalizes; call "
                                "conformalize before predict_interval")

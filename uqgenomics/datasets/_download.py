@@ -78,7 +78,7 @@ def zenodo_files(record: str, filenames, api: str | None = None,
     filenames : iterable of str
         Files wanted from the record.
     api : str, optional
-        Records endpoint; :data:`ZENODO_API` by default.
+        Records endpoint; ``ZENODO_API`` by default.
 
     Raises
     ------

@@ -64,7 +64,7 @@ def make_profiles(n_samples=500, length=512, motifs=None, n_tasks=1, n_replicate
     motifs : dict of str to ndarray (width, 4), str or path-like, default=None
         Position probability matrices, or a MEME file (e.g. JASPAR's, read
         with :func:`read_meme`; its first 8 motifs are used); None: the
-        JASPAR motifs of :data:`MOTIFS`.
+        JASPAR motifs of ``uqgenomics.datasets.MOTIFS``.
     n_tasks : int, default=1
         Tracks sharing the sequences, each with its own motif strengths.
     n_replicates : int, default=3

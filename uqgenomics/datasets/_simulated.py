@@ -90,10 +90,10 @@ def make_regulatory_sequences(
 
     Each sequence has a uniform random background with 0 to ``max_motifs``
     non-overlapping instances sampled from real TF motifs (GATA, AP-1, ETS
-    activators, ZEB repressor; :data:`MOTIFS`). Its true activity is read
+    activators, ZEB repressor; ``MOTIFS``). Its true activity is read
     from the sequence by :func:`motif_occupancy`: the sum of
-    :data:`MOTIF_EFFECTS` times the bound sites of each motif, plus
-    :data:`SYNERGY` times the smaller occupancy of a cooperating pair. Each
+    ``MOTIF_EFFECTS`` times the bound sites of each motif, plus
+    ``SYNERGY`` times the smaller occupancy of a cooperating pair. Each
     replicate measurement adds Gaussian noise whose
     standard deviation grows with activity,
     ``noise * (1 + 0.5 * max(activity, 0))``, so the data carry input-

@@ -188,7 +188,7 @@ def one_hot_encode(
     sequences : array-like of str of length n_sequences
         Letters A, C, G, T in any case, plus IUPAC ambiguity codes (``N``,
         ``R``, ``Y``, ...). With ``rna=True``, ``U`` is read as ``T``. Any
-        form :func:`as_sequences` reads (list, array, Series, Index,
+        form ``as_sequences`` reads (list, array, Series, Index,
         ``(n, 1)`` array, one-column DataFrame), or an iterable of strings.
     length : int, default=None
         Output length. ``None``: all sequences must share one length, or with

@@ -79,7 +79,7 @@ class DNAEncoder(SequenceTransformerMixin, BaseEstimator):
 
         Returns
         -------
-        onehot : ndarray of shape (n_sequences, length_, 4), float32
+        onehot : ndarray of shape (n_sequences, ``length_``, 4), float32
             Channels-last, A, C, G, T order.
         """
         check_is_fitted(self)

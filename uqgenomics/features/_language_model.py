@@ -95,7 +95,7 @@ class FrozenLMEmbedder(SequenceTransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_sequences, n_features_out_), float32
+        ndarray of shape (n_sequences, ``n_features_out_``), float32
         """
         check_is_fitted(self)
         sequences = as_sequences(X)

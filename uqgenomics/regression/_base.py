@@ -34,12 +34,12 @@ def check_loss(estimator) -> None:
 
 
 class UncertaintyRegressorMixin(RegressorMixin):
-    """Regression on top of :class:`~uqgenomics._base.BaseUncertaintyEstimator`.
+    """Regression on top of ``BaseUncertaintyEstimator``.
 
     Networks train on targets standardised per column (``y_mean_``,
     ``y_scale_``), so that losses, learning rates and the log-variance clamp
     work whatever the units of ``y``; every prediction is reported back in
-    the units of ``y`` through :meth:`_to_y_units`.
+    the units of ``y`` through ``_to_y_units``.
 
     Every prediction goes through draws. A family says how they are made:
 
@@ -47,12 +47,12 @@ class UncertaintyRegressorMixin(RegressorMixin):
       members / dropout masks / single network (the family bases in
       ``uqgenomics._families`` provide it), and ``_draws_function()``, the
       same as a differentiable torch function;
-    * :meth:`_decode`: those outputs as :class:`~uqgenomics.Draws` in the
+    * ``_decode``: those outputs as :class:`~uqgenomics.Draws` in the
       units of ``y`` (a mean head by default; noise, evidential and student
       heads override it).
 
     How draws are summarised is not the family's business:
-    :meth:`Draws.summarize` is the one place.
+    :meth:`Draws.summarize <uqgenomics.Draws.summarize>` is the one place.
     """
 
     #: Whether the networks have a Gaussian noise head (mean, log-variance),

@@ -65,7 +65,7 @@ def predict_variant_effects(estimator, ref, alt, unpaired=None) -> EffectUncerta
     """Predicted effect ``f(alt) − f(ref)`` of each variant, with its uncertainty.
 
     Ref and alt go through the model in one prediction, and the effect is
-    taken draw by draw (:meth:`predict_draws`): ensemble member ``k`` or
+    taken draw by draw (:meth:`~uqgenomics.regression.UncertaintyRegressorMixin.predict_draws`): ensemble member ``k`` or
     dropout mask ``k`` scores both, so the effect's mean and epistemic std
     are those of the paired differences, for every family with draws
     (ensembles, MC dropout, heteroscedastic with MC dropout). A ref equal to

@@ -81,7 +81,7 @@ class ConformalEffectIntervals(BaseEstimator):
     confidence_level : float, default=0.9
     floor : 'median' or float, default='median'
         Added to the std in the conformity score (see
-        :class:`FlooredStdConformityScore`); in measured units.
+        :class:`~uqgenomics.conformal.FlooredStdConformityScore`); in measured units.
     map_fraction : float, default=0.5
         Share of the labelled variants that fits the scale map; the others
         conformalize (the split keeps the guarantee).
