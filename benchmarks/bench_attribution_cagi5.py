@@ -45,7 +45,7 @@ from uqgenomics.variants import predict_variant_effects, stratified_effect_perfo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--top", type=int, default=500)
     args = parser.parse_args()
@@ -68,7 +68,7 @@ def main() -> None:
         models.setdefault("standard", []).append(
             EnsembleRegressor(n_estimators=1, random_state=seed, **params).fit(X, y, groups=groups))
         models.setdefault("distilled", []).append(
-            DistilledRegressor(teacher=teacher, target_scaling="std", random_state=seed,
+            DistilledRegressor(teacher=teacher, random_state=seed,
                                **params).fit(X, y, groups=groups))
         print(f"seed {seed} done {time.perf_counter() - start:.0f} s", flush=True)
 
