@@ -83,16 +83,35 @@ def script_changed_since(script: Path, result: Path, measured: datetime.datetime
     return change if change[0] > measured else None
 
 
+# Library changes that alter a page's figures without touching its script:
+# (pages, when the change landed, what it changed).
+LIBRARY_CHANGES = [
+    (("calibration_wtc11", "calibration_mpsa"), "2026-11-22T12:28:20+00:00",
+     "DistilledRegressor's default loss weighting became DEGU's (target_scaling='shared'); "
+     "the distilled rows used the former per-column 'std' scaling"),
+    (("classification",), "2026-11-22T11:29:06+00:00",
+     "calibration_mse is weighted by bin counts since; the page's calibration MSE is the "
+     "former unweighted mean over bins"),
+]
+
+
 def out_of_date(payloads: list[dict], folder: Path, scripts: Path) -> list[str]:
-    """Markdown lines: the results measured before their script last changed."""
+    """Markdown lines: the results measured before their script, or a library change
+    that alters them (``LIBRARY_CHANGES``), last changed."""
     producers = producing_scripts(scripts)
     lines = []
     for payload in payloads:
         name = payload["benchmark"]
+        measured = datetime.datetime.fromisoformat(payload["machine"]["date"])
+        for pages, when, what in LIBRARY_CHANGES:
+            changed = datetime.datetime.fromisoformat(when)
+            if name in pages and measured < changed:
+                lines.append(f"- **{name}** (measured {measured:%Y-%m-%d %H:%M}): the library "
+                             f"changed since ({changed:%Y-%m-%d %H:%M}: {what}); re-run it to "
+                             "refresh these figures.")
         script = next((s for pattern, s in producers.items() if pattern.match(name)), None)
         if script is None:
             continue
-        measured = datetime.datetime.fromisoformat(payload["machine"]["date"])
         change = script_changed_since(script, folder / f"{name}.json", measured)
         if change:
             lines.append(f"- **{name}** (measured {measured:%Y-%m-%d %H:%M}): "
@@ -101,8 +120,8 @@ def out_of_date(payloads: list[dict], folder: Path, scripts: Path) -> list[str]:
     if not lines:
         return []
     return ["## Out of date", "", "These pages were measured by an earlier version of "
-            "their script; their figures are kept below but may not be what the script "
-            "measures now.", "", *lines, ""]
+            "their script or of the library; their figures are kept below but may not be "
+            "what the script measures now.", "", *lines, ""]
 
 
 def load(folder: Path) -> list[dict]:

@@ -16,6 +16,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 def report(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     module = importlib.import_module("report")
+    # the project's own library changes concern the real pages, not these
+    monkeypatch.setattr(module, "LIBRARY_CHANGES", [])
     yield module
     sys.modules.pop("report", None)
 
@@ -90,3 +92,16 @@ def test_correlations_come_with_fisher_intervals_and_noise_marks(monkeypatch):
     assert common.r_with_ci(0.013, 4650).endswith("*noise*")  # CAGI5 zero-shot size
     assert "noise" not in common.r_with_ci(0.21, 300)
     assert all(x != x for x in common.pearson_ci(0.4, 3))  # too few pairs: NaN
+
+
+def test_a_library_change_after_the_measurement_is_listed(tmp_path, report, monkeypatch):
+    monkeypatch.setattr(report, "LIBRARY_CHANGES", [
+        (("calibration_mpsa",), "2026-11-22T12:00:00+00:00", "a default changed")])
+    _write(tmp_path, "calibration_mpsa", {"ratio": 1.0})
+    for date, listed in (("2026-11-22T11:00:00+00:00", True),
+                         ("2026-11-22T13:00:00+00:00", False)):
+        payload = json.loads((tmp_path / "calibration_mpsa.json").read_text())
+        payload["machine"]["date"] = date
+        (tmp_path / "calibration_mpsa.json").write_text(json.dumps(payload))
+        page = report.build(tmp_path, tmp_path)
+        assert ("the library changed since (2026-11-22 12:00: a default changed)" in page) is listed
