@@ -10,7 +10,10 @@ other tests, as in ``bench_distill.py``.
   students (DEGU's loss and defaults), Pearson r on the test fold.
 * ``--figure members``: teachers of 2, 5, 10 and 20 members: their
   Pearson r, and a student's Pearson r and the Pearson r of its epistemic
-  head with the teacher's std (Fig. 5a).
+  head with the teacher's std (Fig. 5a). One 20-member ensemble per seed
+  gives all four: its first ``m`` members are the ensemble that
+  ``n_estimators=m`` trains with the same ``random_state`` (the same
+  member seeds); one standard model per seed serves every size.
 
 Each figure is a mean over seeds with a 95 % t interval (which needs 3
 seeds or more). Run: ``python benchmarks/bench_degu_figures.py --figure
@@ -22,6 +25,7 @@ a GPU). ``--quick`` runs a few epochs on a slice, to check the script.
 from __future__ import annotations
 
 import argparse
+import copy
 
 import numpy as np
 
@@ -43,12 +47,22 @@ def subset(groups, fraction, seed) -> np.ndarray:
     return np.flatnonzero(np.isin(groups, kept))
 
 
-def fit_three(X, y, groups, X_test, y_test, network, members, seed, params) -> dict:
-    """Teacher, standard model and student on ``(X, y)``: test Pearson r and more."""
-    teacher = EnsembleRegressor(network, n_estimators=members, random_state=1000 + seed,
-                                **params).fit(X, y, groups=groups)
-    standard = EnsembleRegressor(network, n_estimators=1, random_state=seed, **params).fit(
-        X, y, groups=groups)
+def first_members(teacher, members):
+    """The ensemble of ``teacher``'s first ``members`` members.
+
+    Member ``i`` is seeded by the ``i``-th draw of the ensemble's generator
+    (after the validation split), so this is the ensemble a fit with
+    ``n_estimators=members`` and the same ``random_state`` trains.
+    """
+    nested = copy.copy(teacher)
+    nested.estimators_ = teacher.estimators_[:members]
+    nested.seeds_ = teacher.seeds_[:members]
+    nested.n_estimators = members
+    return nested
+
+
+def scores(teacher, standard, X, y, groups, X_test, y_test, network, seed, params) -> dict:
+    """Test Pearson r of a teacher, a standard model and a student of the teacher."""
     student = DistilledRegressor(network, teacher=teacher, random_state=seed, **params).fit(
         X, y, groups=groups)
     reference = teacher.predict_uncertainty(X_test)
@@ -78,16 +92,24 @@ def main() -> None:
     params = dict(max_epochs=args.max_epochs, patience=5, lr_patience=3, device="auto")
     rows = []
     for network in args.networks:
-        settings = ([(f, args.members) for f in FRACTIONS] if args.figure == "size"
-                    else [(1.0, m) for m in MEMBER_COUNTS])
-        for fraction, members in settings:
-            for seed in args.seeds:
+        for seed in args.seeds:
+            fractions = FRACTIONS if args.figure == "size" else (1.0,)
+            for fraction in fractions:
                 keep = subset(groups, fraction, seed)
-                scores = fit_three(X[keep], y[keep], groups[keep], X_test, y_test, network,
-                                   members, seed, params)
-                rows.append({"network": network, "fraction": fraction, "members": members,
-                             "seed": seed, "n_train": len(keep), **scores})
-                print(rows[-1], flush=True)
+                data = (X[keep], y[keep], groups[keep])
+                fit = dict(X=data[0], y=data[1], groups=data[2])
+                largest = args.members if args.figure == "size" else max(MEMBER_COUNTS)
+                teacher = EnsembleRegressor(network, n_estimators=largest,
+                                            random_state=1000 + seed, **params).fit(**fit)
+                standard = EnsembleRegressor(network, n_estimators=1, random_state=seed,
+                                             **params).fit(**fit)
+                counts = (args.members,) if args.figure == "size" else MEMBER_COUNTS
+                for members in counts:
+                    row = scores(first_members(teacher, members), standard, *data, X_test,
+                                 y_test, network, seed, params)
+                    rows.append({"network": network, "fraction": fraction, "members": members,
+                                 "seed": seed, "n_train": len(keep), **row})
+                    print(rows[-1], flush=True)
     keys = ("ensemble", "standard", "distilled", "epistemic_vs_ensemble")
     table, summary = [], {}
     for network in args.networks:
