@@ -17,7 +17,7 @@ LAYERS = {
     "regression._base": 3, "classification._base": 3,
     "regression": 4, "classification": 4, "features": 4, "augment": 4,
     "metrics": 5, "plotting": 5, "interpret": 5, "variants": 5, "stream": 5,
-    "calibration": 5, "conformal": 5,
+    "calibration": 5, "conformal": 5, "pipeline": 5,
     "demo": 6, "cli": 6, "__init__": 6,
 }
 
