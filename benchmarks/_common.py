@@ -95,10 +95,14 @@ def r_with_ci(r: float, n: int) -> str:
 
 
 def write_results(name: str, results: dict, table: list[tuple], header=("metric", "value", "goal"),
-                  notes: str = "") -> None:
-    """Write ``results/<name>.json`` and ``results/<name>.md`` (a table under ``header``)."""
+                  notes: str = "", machine: dict | None = None) -> None:
+    """Write ``results/<name>.json`` and ``results/<name>.md`` (a table under ``header``).
+
+    ``machine``: the stored record of the run, when a page is re-rendered from
+    its JSON (the measurement keeps its date and machine); else this one's.
+    """
     RESULTS.mkdir(exist_ok=True)
-    payload = {"benchmark": name, "machine": machine_info(), "results": results}
+    payload = {"benchmark": name, "machine": machine or machine_info(), "results": results}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
     machine = payload["machine"]
     lines = [
