@@ -18,9 +18,13 @@ difference, paired by seed, with its 95 % t interval; the pair is told
 apart only where the interval excludes 0.
 
 Run: ``python benchmarks/bench_classification.py [--seeds 0 1 2]
-[--methods epinet mc_dropout ensemble]``; the page's paired table came from
-``--seeds 0 1 2 3 4 5 6 7 8 9 --methods epinet mc_dropout``
-(``results/epinet_vs_mc_dropout.md``).
+[--methods epinet mc_dropout ensemble] [--inputs cnn_onehot mlp_4mer]
+[--tasks chip reads]``. A subset writes a page of its own: the paired
+comparison on 4-mer spectra came from ``--seeds 0 1 2 3 4 5 6 7 8 9
+--methods epinet mc_dropout --inputs mlp_4mer``
+(``results/epinet_vs_mc_dropout_mlp_4mer.md``), the one on one-hot peaks
+from ``--tasks chip --seeds 0 1 2 3 4 --methods epinet mc_dropout --inputs
+cnn_onehot`` (``results/epinet_vs_mc_dropout_cnn_onehot.md``).
 """
 
 from __future__ import annotations
@@ -138,7 +142,8 @@ def report(rows, costs, args) -> None:
         summary[f"{task} / {kind} / {method}"] = stats
         table.append((task, kind, f"{method} (n={len(picked)})",
                       *(f"{m:.3f} ± {s:.3f}" for m, s in stats.values())))
-    notes = [f"Seeds {args.seeds}; methods {args.methods} (ensemble of {args.members} "
+    notes = [f"Seeds {args.seeds}; tasks {args.tasks}; inputs {args.inputs}; methods "
+             f"{args.methods} (ensemble of {args.members} "
              f"members); up to {args.max_epochs} "
              "epochs with early stopping on a 10 % split. ChIP test set: 100 + 100 peaks, OOD "
              "500 CTCF peaks. Reads: 4,000 training and 1,000 test reads per species, 1,000 "
@@ -157,9 +162,10 @@ def report(rows, costs, args) -> None:
                      f"{cost['single_pass_s']:.3f} s: epinet / MC dropout = "
                      f"**{cost['epinet_s'] / cost['mc_dropout_s']:.2f}**, epinet / one pass = "
                      f"{cost['epinet_s'] / cost['single_pass_s']:.2f}.")
-    # a run of some methods only (the paired comparison) has a page of its own
-    name = ("classification" if set(args.methods) == set(METHODS)
-            else "_vs_".join(args.methods))
+    # a run of some methods or inputs only (the paired comparison) has a page of its own
+    name = "classification"
+    if set(args.methods) != set(METHODS) or set(args.inputs) != set(INPUTS):
+        name = "_vs_".join(args.methods) + "_" + "_".join(args.inputs)
     write_results(name, {"setup": vars(args), "summary": summary, "costs": costs,
                          "epinet_minus_mc_dropout": paired, "per_seed": rows},
                   table, header=HEADER, notes="\n\n".join(notes))
@@ -172,12 +178,14 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--tasks", nargs="+", default=["chip", "reads"])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=list(INPUTS))
     args = parser.parse_args()
     loaders = {"chip": chip_data, "reads": read_data}
     rows, costs = [], {}
     for task in args.tasks:
         X, y, X_test, y_test, X_ood = loaders[task]()
-        for kind, network in INPUTS.items():
+        for kind in args.inputs:
+            network = INPUTS[kind]
             F, F_test, F_ood = featurise(kind, X, X_test, X_ood)
             for seed in args.seeds:
                 params = dict(network, max_epochs=args.max_epochs, patience=5, lr_patience=3,
