@@ -68,7 +68,7 @@ def main() -> None:
         models.setdefault("standard", []).append(
             EnsembleRegressor(n_estimators=1, random_state=seed, **params).fit(X, y, groups=groups))
         models.setdefault("distilled", []).append(
-            DistilledRegressor(teacher=teacher, random_state=seed,
+            DistilledRegressor(teacher=teacher, augment=None, random_state=seed,
                                **params).fit(X, y, groups=groups))
         print(f"seed {seed} done {time.perf_counter() - start:.0f} s", flush=True)
 

@@ -85,7 +85,8 @@ def wtc11(args) -> dict:
 
     makers = {
         "standard": lambda s: EnsembleRegressor(n_estimators=1, random_state=s, **params),
-        "distilled": lambda s: DistilledRegressor(teacher=teacher, random_state=s, **params),
+        "distilled": lambda s: DistilledRegressor(teacher=teacher, augment=None,
+                                                  random_state=s, **params),
         # DEGU's recipe: deletion, translocation, noise, mutation, 1-2 per batch,
         # replacing the batch, no fine-tune
         "distilled + DEGU augmentations": lambda s: DistilledRegressor(
@@ -125,8 +126,8 @@ def mpsa(args, out) -> None:
                                 **params).fit(X[fit], data.y[fit])
     rows = []
     for seed in args.seeds:
-        student = DistilledRegressor(teacher=teacher, aleatoric="replicates", random_state=seed,
-                                     **params)
+        student = DistilledRegressor(teacher=teacher, aleatoric="replicates", augment=None,
+                                     random_state=seed, **params)
         student.fit(X[fit], data.y[fit], y_replicates=data.y_replicates[fit])
         result = student.predict_uncertainty(X[test])
         conformal = SplitConformalRegressor(student, confidence_level=0.95, prefit=True,
@@ -240,7 +241,10 @@ def report(out, args, machine=None) -> None:
     notes = [f"Mean over seeds ± half-width of the 95 % t interval. Network {args.network}, up "
              f"to {args.max_epochs} epochs (patience {args.patience}); teacher: {args.members} "
              f"members. Standard and student seeds: {args.seeds}. Test fold: 4,620 sequences; "
-             "shifted copies of it as in DEGU Fig. 3."]
+             "shifted copies of it as in DEGU Fig. 3. 'distilled' trains without "
+             "augmentation (augment=None), 'distilled + DEGU augmentations' with "
+             "augment='degu' (the library's default for sequences since, as 'auto'); the MPSA "
+             "students without."]
     notes += claims(summary)
     if "teacher_members_pearson" in out:
         members = out["teacher_members_pearson"]

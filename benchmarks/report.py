@@ -89,6 +89,9 @@ LIBRARY_CHANGES = [
     (("calibration_wtc11", "calibration_mpsa"), "2026-11-22T12:28:20+00:00",
      "DistilledRegressor's default loss weighting became DEGU's (target_scaling='shared'); "
      "the distilled rows used the former per-column 'std' scaling"),
+    (("calibration_wtc11", "calibration_mpsa"), "2026-11-22T15:39:21+00:00",
+     "DistilledRegressor trains with DEGU's augmentations by default on sequences "
+     "(augment='auto'); the distilled rows trained without"),
     (("classification",), "2026-11-22T11:29:06+00:00",
      "calibration_mse is weighted by bin counts since; the page's calibration MSE is the "
      "former unweighted mean over bins"),

@@ -11,7 +11,7 @@ from sklearn.frozen import FrozenEstimator
 from skorch.callbacks import Callback
 
 from uqgenomics import DistilledRegressor, EnsembleRegressor
-from uqgenomics.augment import RandomAugment, RandomMutation
+from uqgenomics.augment import RandomAugment, RandomMutation, degu_augment
 
 from .conftest import TINY_CNN
 
@@ -159,6 +159,20 @@ def test_named_augmentation_recipes(sequences):
         DistilledRegressor(teacher=teacher, augment="mixup", **TINY_CNN).fit(X, y)
 
 
+def test_auto_augmentation_is_degus_recipe_where_it_applies(sequences, features, teacher):
+    X, y, _, _ = sequences
+    sequence_teacher = EnsembleRegressor(n_estimators=2, **TINY_CNN).fit(X, y)
+    student = DistilledRegressor(teacher=sequence_teacher, **TINY_CNN).fit(X, y)
+    assert DistilledRegressor().augment == "auto" and student.augment_ == "degu"
+    used = student.net_.get_params()["iterator_train__augment"]
+    assert [type(op) for op in used.ops] == [type(op) for op in degu_augment().ops]
+    plain = DistilledRegressor(teacher=sequence_teacher, augment=None, **TINY_CNN).fit(X, y)
+    assert plain.augment_ is None and plain.net_.get_params()["iterator_train__augment"] is None
+    F, y_features, _ = features  # k-mer-like features: no sequence to augment
+    on_features = DistilledRegressor(teacher=teacher, **dict(MLP, max_epochs=1))
+    assert on_features.fit(F[:300], y_features[:300]).augment_ is None
+
+
 def test_frozen_teacher_survives_clone(features, teacher):
     from sklearn.base import clone
     X, y, _ = features
@@ -226,7 +240,7 @@ def test_dynamic_augmentation_append_replace_and_finetune(sequences):
     assert len(student.net_.history) == 5
     assert student.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-4)
     assert student.predict(X_test).shape == (len(X_test),)
-    with pytest.raises(TypeError, match="or a callable"):
+    with pytest.raises(TypeError, match="a callable or None"):
         DistilledRegressor(teacher=teacher, augment="cutmix").fit(X, y)
 
 

@@ -222,6 +222,7 @@ def test_distilled_profiles_with_each_aleatoric_source(profiles, ensemble):
     assert result.mean.shape == result.epistemic.shape == (4, LENGTH, 2)
     assert (result.epistemic >= 0).all() and not result.aleatoric.any()
     assert student.y_scale_.shape == (4,)  # per part and task, pooled over positions
+    assert student.augment_ is None  # 'auto': DEGU's recipe would move bases, not profiles
 
     with_replicates = DistilledRegressor(teacher=ensemble, aleatoric="replicates",
                                          **TINY_PROFILE).fit(X, y, y_replicates=replicates)

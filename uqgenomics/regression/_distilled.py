@@ -168,11 +168,17 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         are then in units of their own spread, so ``lambda_`` and ``gamma``
         weigh them far more than in DEGU's loss: by ``var(μ) / var(σ_epi)``
         (often 10-100×) for the epistemic term.
-    augment : {'degu', 'evoaug'} or callable, default=None
+    augment : {'auto', 'degu', 'evoaug'}, callable or None, default='auto'
         ``'degu'``: :func:`uqgenomics.augment.degu_augment` (deletion,
-        translocation, noise, mutation; 1 or 2 per batch); ``'evoaug'``:
-        :func:`uqgenomics.augment.evoaug_augment`; or ``augment(x) -> x'``
-        on one-hot torch batches ``(batch, length, 4)``.
+        translocation, noise, mutation; 1 or 2 per batch), DEGU's recipe;
+        ``'evoaug'``: :func:`uqgenomics.augment.evoaug_augment`; a callable
+        ``augment(x) -> x'`` on one-hot torch batches ``(batch, length, 4)``;
+        None: no augmentation. ``'auto'`` is ``'degu'`` for one-hot
+        sequences and None where DEGU's recipe does not apply: feature
+        input, and profile networks (deletions and translocations would move
+        bases but not the profile). ``augment_`` records the choice. The
+        teacher labels every augmented batch, so training costs about one
+        teacher pass per batch more.
     augment_mode : {'replace', 'append'}, default='replace'
     finetune_epochs : int, default=0
         Epochs on the original data after training with ``augment``.
@@ -189,6 +195,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         The student; ``net_.module_`` has heads ``mean``, ``epistemic``
         (and ``aleatoric``), each ``(batch, n_tasks)``.
     seed_ : int
+    augment_ : str, callable or None
+        The augmentation used (``augment`` with ``'auto'`` resolved).
     n_dropped_ : int
         Training rows dropped for having fewer than 2 valid replicates.
     y_mean_, y_scale_ : ndarray of shape (k * n_tasks,)
@@ -222,7 +230,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         aleatoric=None,
         log_targets=False,
         target_scaling="shared",
-        augment=None,
+        augment="auto",
         augment_mode="replace",
         finetune_epochs=0,
         finetune_lr=1e-4,
@@ -359,11 +367,12 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             X, train_targets, validation, None if groups is None else groups[kept])
         targets.standardize = self._standardize  # augmented batches: the same units
         self.seed_ = int(rng.randint(2**31 - 1))
+        self.augment_ = self._resolve_augment(X)
         iterator_params = {"augment": self._augmentation(), "labeller": targets,
                            "mode": self.augment_mode}
         self.net_ = self._fit_network(X, train_targets, validation, self.seed_,
                                       AugmentedBatchIterator, iterator_params)
-        if self.augment is not None and self.finetune_epochs:
+        if self.augment_ is not None and self.finetune_epochs:
             continue_training(self.net_, X, train_targets, validation, self.seed_ + 1,
                               self.finetune_epochs, self.finetune_lr,
                               iterator_train__augment=None)
@@ -391,9 +400,9 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise ValueError(f"aleatoric must be one of {ALEATORIC_SOURCES}, got "
                              f"{self.aleatoric!r}")
         if self.augment is not None and not callable(self.augment) and \
-                self.augment not in AUGMENT_RECIPES:
-            raise TypeError(f"augment must be one of {sorted(AUGMENT_RECIPES)} or a callable, "
-                            f"got {self.augment!r}")
+                self.augment not in ("auto", *AUGMENT_RECIPES):
+            raise TypeError(f"augment must be one of {['auto', *sorted(AUGMENT_RECIPES)]}, a "
+                            f"callable or None, got {self.augment!r}")
         routed = [k for k in self._routed_kwargs if k in ("iterator_train__augment",
                                                            "iterator_train__mode",
                                                            "iterator_train__labeller")]
@@ -420,10 +429,17 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise TypeError(f"teacher must have predict_uncertainty, got "
                             f"{type(self.teacher).__name__}")
 
+    def _resolve_augment(self, X):
+        """``augment`` with ``'auto'`` resolved for the validated training ``X``."""
+        if self.augment != "auto":
+            return self.augment
+        one_hot = X.ndim == 3 and X.shape[-1] == 4
+        return "degu" if one_hot and not self._profile else None
+
     def _augmentation(self):
-        """The training augmentation: a named recipe built afresh, or ``augment``."""
-        recipe = AUGMENT_RECIPES.get(self.augment) if isinstance(self.augment, str) else None
-        return recipe() if recipe is not None else self.augment
+        """The training augmentation: a named recipe built afresh, or ``augment_``."""
+        recipe = AUGMENT_RECIPES.get(self.augment_) if isinstance(self.augment_, str) else None
+        return recipe() if recipe is not None else self.augment_
 
     def _fitted_teacher(self, X, y, validation_data, groups):
         teacher = self.teacher
