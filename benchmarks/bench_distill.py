@@ -43,6 +43,8 @@ from uqgenomics.encoding import reverse_complement_groups
 from uqgenomics.metrics import interval_coverage, interval_width, pearson_r, spearman_r
 
 SHIFTS = {"mutagenesis 5 %": "mutagenesis", "EvoAug": "evoaug", "random shuffle": "shuffle"}
+#: The students' ``augment`` (recorded in the results).
+STUDENT_AUGMENT = {"distilled": None, "distilled + DEGU augmentations": "degu", "mpsa": None}
 
 
 def wtc11(args) -> dict:
@@ -85,12 +87,13 @@ def wtc11(args) -> dict:
 
     makers = {
         "standard": lambda s: EnsembleRegressor(n_estimators=1, random_state=s, **params),
-        "distilled": lambda s: DistilledRegressor(teacher=teacher, augment=None,
-                                                  random_state=s, **params),
+        "distilled": lambda s: DistilledRegressor(
+            teacher=teacher, augment=STUDENT_AUGMENT["distilled"], random_state=s, **params),
         # DEGU's recipe: deletion, translocation, noise, mutation, 1-2 per batch,
         # replacing the batch, no fine-tune
         "distilled + DEGU augmentations": lambda s: DistilledRegressor(
-            teacher=teacher, augment="degu", random_state=s, **params),
+            teacher=teacher, augment=STUDENT_AUGMENT["distilled + DEGU augmentations"],
+            random_state=s, **params),
     }
     students = []
     for kind, make in makers.items():
@@ -126,8 +129,8 @@ def mpsa(args, out) -> None:
                                 **params).fit(X[fit], data.y[fit])
     rows = []
     for seed in args.seeds:
-        student = DistilledRegressor(teacher=teacher, aleatoric="replicates", augment=None,
-                                     random_state=seed, **params)
+        student = DistilledRegressor(teacher=teacher, aleatoric="replicates",
+                                     augment=STUDENT_AUGMENT["mpsa"], random_state=seed, **params)
         student.fit(X[fit], data.y[fit], y_replicates=data.y_replicates[fit])
         result = student.predict_uncertainty(X[test])
         conformal = SplitConformalRegressor(student, confidence_level=0.95, prefit=True,
@@ -269,7 +272,8 @@ def report(out, args, machine=None) -> None:
             f"r {out['mpsa']['teacher_pearson']:.3f}; 95 % t intervals):\n\n"
             "| figure | mean ± CI |\n|---|---|\n"
             + "\n".join(f"| {k} | {m:.3f} ± {sd:.3f} |" for k, (m, sd) in s.items()))
-    write_results("distillation", {**out, "setup": vars(args), "summary": summary},
+    write_results("distillation", {**out, "setup": vars(args), "summary": summary,
+                                   "student_augment": STUDENT_AUGMENT},
                   table, header=header, notes="\n\n".join(notes), machine=machine)
 
 
@@ -286,7 +290,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.from_json:
         payload = json.loads((RESULTS / "distillation.json").read_text())
-        out = {k: v for k, v in payload["results"].items() if k not in ("setup", "summary")}
+        out = {k: v for k, v in payload["results"].items()
+               if k not in ("setup", "summary", "student_augment")}
         report(out, argparse.Namespace(**payload["results"]["setup"]), payload["machine"])
         return
     out = wtc11(args) if not args.skip_wtc11 else {"models": []}
