@@ -24,17 +24,19 @@ comparison on 4-mer spectra came from ``--seeds 0 1 2 3 4 5 6 7 8 9
 --methods epinet mc_dropout --inputs mlp_4mer``
 (``results/epinet_vs_mc_dropout_mlp_4mer.md``), the one on one-hot peaks
 from ``--tasks chip --seeds 0 1 2 3 4 --methods epinet mc_dropout --inputs
-cnn_onehot`` (``results/epinet_vs_mc_dropout_cnn_onehot.md``).
+cnn_onehot`` (``results/epinet_vs_mc_dropout_cnn_onehot.md``). ``--from-json PAGE``
+re-renders ``results/PAGE.md`` from its JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
 
-from _common import SHARED_DATA, interleaved_best_times, mean_ci, write_results
+from _common import RESULTS, SHARED_DATA, interleaved_best_times, mean_ci, write_results
 from uqgenomics import EnsembleClassifier, EpinetClassifier, MCDropoutClassifier, one_hot_encode
 from uqgenomics.datasets import load_chip_peaks, sample_reads
 from uqgenomics.features import KmerFeaturizer
@@ -132,7 +134,7 @@ def paired_table(paired) -> str:
     return "\n".join(lines)
 
 
-def report(rows, costs, args) -> None:
+def report(rows, costs, args, machine=None) -> None:
     groups = list(dict.fromkeys((r["task"], r["input"], r["method"]) for r in rows))
     summary, table = {}, []
     for task, kind, method in groups:
@@ -148,6 +150,13 @@ def report(rows, costs, args) -> None:
              "epochs with early stopping on a 10 % split. ChIP test set: 100 + 100 peaks, OOD "
              "500 CTCF peaks. Reads: 4,000 training and 1,000 test reads per species, 1,000 "
              "Kutzneria reads as OOD. ECE and calibration MSE on 200 ChIP test peaks are noisy."]
+    # an AUROC below 0.5 ranks OOD inputs as *more* familiar than test inputs
+    backwards = [name for name, stats in summary.items() if stats["ood_auroc_mi"][0] < 0.5]
+    if backwards:
+        notes.append("Below chance (OOD AUROC (MI) under 0.5): " + ", ".join(backwards) + ". "
+                     "These give out-of-distribution inputs *less* mutual information than "
+                     "test inputs on average: that uncertainty ranks this shift the wrong way "
+                     "round, whichever method is better.")
     paired = paired_differences(rows)
     if paired:
         notes.append("Hearne & Rosen, Tables 1-2: epinet − MC dropout, paired by seed (mean ± "
@@ -166,9 +175,10 @@ def report(rows, costs, args) -> None:
     name = "classification"
     if set(args.methods) != set(METHODS) or set(args.inputs) != set(INPUTS):
         name = "_vs_".join(args.methods) + "_" + "_".join(args.inputs)
-    write_results(name, {"setup": vars(args), "summary": summary, "costs": costs,
+    setup = {k: v for k, v in vars(args).items() if k != "from_json"}
+    write_results(name, {"setup": setup, "summary": summary, "costs": costs,
                          "epinet_minus_mc_dropout": paired, "per_seed": rows},
-                  table, header=HEADER, notes="\n\n".join(notes))
+                  table, header=HEADER, notes="\n\n".join(notes), machine=machine)
 
 
 def main() -> None:
@@ -179,7 +189,17 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["chip", "reads"])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--inputs", nargs="+", default=list(INPUTS), choices=list(INPUTS))
+    parser.add_argument("--from-json", metavar="PAGE",
+                        help="re-render results/PAGE.md from results/PAGE.json, no training")
     args = parser.parse_args()
+    if args.from_json:
+        payload = json.loads((RESULTS / f"{args.from_json}.json").read_text())
+        results = payload["results"]
+        # a page from before an option existed ran with that option's default
+        setup = {**vars(parser.parse_args([])), **results["setup"]}
+        report(results["per_seed"], results["costs"], argparse.Namespace(**setup),
+               machine=payload["machine"])
+        return
     loaders = {"chip": chip_data, "reads": read_data}
     rows, costs = [], {}
     for task in args.tasks:
