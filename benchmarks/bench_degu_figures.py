@@ -110,6 +110,13 @@ def main() -> None:
                     rows.append({"network": network, "fraction": fraction, "members": members,
                                  "seed": seed, "n_train": len(keep), **row})
                     print(rows[-1], flush=True)
+            # the page holds every finished seed, so an interrupted run keeps its figures
+            report(rows, args)
+
+
+def report(rows, args) -> None:
+    """Write the page: per network, training fraction and teacher size, each score's
+    mean over the seeds run so far with its 95 % t interval."""
     keys = ("ensemble", "standard", "distilled", "epistemic_vs_ensemble")
     table, summary = [], {}
     for network in args.networks:
@@ -121,13 +128,19 @@ def main() -> None:
             summary[f"{network} {fraction:.0%} x{members}"] = cells
             table.append((network, f"{fraction:.0%}", members, len(picked),
                           *(f"{m:.3f} ± {h:.3f}" for m, h in cells.values())))
+    done = sorted({r["seed"] for r in rows})
+    notes = f"Mean over seeds {done} ± half-width of the 95 % t interval."
+    if len(done) < len(args.seeds):
+        notes += (f" **Partial run**: {len(done)} of the seeds {args.seeds} finished; "
+                  + ("one seed has no interval (nan)." if len(done) < 2 else
+                     "fewer seeds make the intervals wider."))
+    if args.quick:
+        notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
     name = "degu_training_size" if args.figure == "size" else "degu_ensemble_size"
     write_results(name, {"setup": vars(args), "runs": rows, "figures": summary}, table,
                   header=("network", "training data", "members", "seeds", "ensemble r",
                           "standard r", "distilled r", "student epistemic vs ensemble std r"),
-                  notes="Mean over seeds ± half-width of the 95 % t interval. "
-                        + ("QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
-                           if args.quick else ""))
+                  notes=notes)
 
 
 if __name__ == "__main__":
