@@ -20,12 +20,16 @@ seeds or more). Run: ``python benchmarks/bench_degu_figures.py --figure
 size --networks deepstarr residualbind --seeds 0 1 2 --members 10`` (many
 hours on 2 CPU cores: 10-member teachers per seed and fraction; meant for
 a GPU). ``--quick`` runs a few epochs on a slice, to check the script.
+``--from-json A.json B.json`` merges runs of distinct seeds (run apart, in
+parallel or on several machines) into one page, without training.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+from pathlib import Path
 
 import numpy as np
 
@@ -75,13 +79,21 @@ def scores(teacher, standard, X, y, groups, X_test, y_test, network, seed, param
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--figure", choices=("size", "members"), required=True)
+    parser.add_argument("--figure", choices=("size", "members"))
     parser.add_argument("--networks", nargs="+", default=["deepstarr"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--from-json", nargs="+", metavar="JSON",
+                        help="no training: merge the runs of these results files (seeds run "
+                             "apart, e.g. in parallel) into one page")
     args = parser.parse_args()
+    if args.from_json:
+        merge(args.from_json)
+        return
+    if args.figure is None:
+        parser.error("--figure size or --figure members is required (or --from-json)")
     data = load_lentimpra_wtc11(data_home=SHARED_DATA)
     X, y = one_hot_encode(data.X_valid), data.y_valid
     X_test, y_test = one_hot_encode(data.X_test), data.y_test
@@ -114,7 +126,27 @@ def main() -> None:
             report(rows, args)
 
 
-def report(rows, args) -> None:
+def merge(paths) -> None:
+    """Write one page from several runs of the same figure with different seeds."""
+    payloads = [json.loads(Path(p).read_text()) for p in paths]
+    setups = [p["results"]["setup"] for p in payloads]
+    same = ("figure", "networks", "members", "max_epochs", "quick")
+    for setup in setups[1:]:
+        differing = [k for k in same if setup[k] != setups[0][k]]
+        if differing:
+            raise SystemExit(f"cannot merge runs whose settings differ in {differing}")
+    rows = [row for p in payloads for row in p["results"]["runs"]]
+    seeds = [r["seed"] for r in rows if r["members"] == rows[0]["members"]
+             and r["fraction"] == rows[0]["fraction"] and r["network"] == rows[0]["network"]]
+    if len(seeds) != len(set(seeds)):
+        raise SystemExit(f"the runs share seeds ({sorted(seeds)}): merge runs of distinct seeds")
+    setup = {**setups[0], "seeds": sorted(set(seeds)), "from_json": list(paths)}
+    dates = ", ".join(p["machine"]["date"] for p in payloads)
+    report(rows, argparse.Namespace(**setup), machine=payloads[0]["machine"],
+           merged=f" Merged from {len(payloads)} runs measured at {dates}.")
+
+
+def report(rows, args, machine=None, merged="") -> None:
     """Write the page: per network, training fraction and teacher size, each score's
     mean over the seeds run so far with its 95 % t interval."""
     keys = ("ensemble", "standard", "distilled", "epistemic_vs_ensemble")
@@ -134,13 +166,14 @@ def report(rows, args) -> None:
         notes += (f" **Partial run**: {len(done)} of the seeds {args.seeds} finished; "
                   + ("one seed has no interval (nan)." if len(done) < 2 else
                      "fewer seeds make the intervals wider."))
+    notes += merged
     if args.quick:
         notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
     name = "degu_training_size" if args.figure == "size" else "degu_ensemble_size"
     write_results(name, {"setup": vars(args), "runs": rows, "figures": summary}, table,
                   header=("network", "training data", "members", "seeds", "ensemble r",
                           "standard r", "distilled r", "student epistemic vs ensemble std r"),
-                  notes=notes)
+                  notes=notes, machine=machine)
 
 
 if __name__ == "__main__":
