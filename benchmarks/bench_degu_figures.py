@@ -140,7 +140,9 @@ def merge(paths) -> None:
              and r["fraction"] == rows[0]["fraction"] and r["network"] == rows[0]["network"]]
     if len(seeds) != len(set(seeds)):
         raise SystemExit(f"the runs share seeds ({sorted(seeds)}): merge runs of distinct seeds")
-    setup = {**setups[0], "seeds": sorted(set(seeds)), "from_json": list(paths)}
+    # the seeds the runs were asked for: a merged page of unfinished runs stays partial
+    asked = sorted({seed for setup in setups for seed in setup["seeds"]})
+    setup = {**setups[0], "seeds": asked, "from_json": list(paths)}
     dates = ", ".join(p["machine"]["date"] for p in payloads)
     report(rows, argparse.Namespace(**setup), machine=payloads[0]["machine"],
            merged=f" Merged from {len(payloads)} runs measured at {dates}.")
