@@ -148,6 +148,91 @@ def merge(paths) -> None:
            merged=f" Merged from {len(payloads)} runs measured at {dates}.")
 
 
+# DEGU's claims as differences of two scores of one seed: (name, minuend, subtrahend)
+CONTRASTS = (("distilled − standard", "distilled", "standard"),
+             ("distilled − ensemble", "distilled", "ensemble"),
+             ("ensemble − standard", "ensemble", "standard"))
+
+
+def paired_differences(rows, networks) -> dict:
+    """``{"network fraction xmembers": {contrast: [mean, CI half-width, n seeds]}}``:
+    each contrast paired by seed (the same training subset and test fold), for the
+    rows run with 2 seeds or more."""
+    out = {}
+    for network in networks:
+        for fraction, members in sorted({(r["fraction"], r["members"]) for r in rows
+                                         if r["network"] == network}):
+            picked = [r for r in rows if (r["network"], r["fraction"], r["members"]) ==
+                      (network, fraction, members)]
+            if len(picked) >= 2:
+                out[f"{network} {fraction:.0%} x{members}"] = {
+                    name: [*mean_ci([r[a] - r[b] for r in picked]), len(picked)]
+                    for name, a, b in CONTRASTS}
+    return out
+
+
+def member_trend(rows, networks) -> dict:
+    """``{network: (fewest, most members, [mean, CI half-width, n seeds])}`` of the
+    student's epistemic vs ensemble std r, most minus fewest members, paired by seed
+    (only seeds that ran both sizes)."""
+    out = {}
+    for network in networks:
+        by = {}
+        for r in rows:
+            if r["network"] == network:
+                by.setdefault(r["members"], {})[r["seed"]] = r["epistemic_vs_ensemble"]
+        if len(by) < 2:
+            continue
+        few, many = min(by), max(by)
+        seeds = sorted(set(by[few]) & set(by[many]))
+        if len(seeds) >= 2:
+            out[network] = (few, many, [*mean_ci([by[many][s] - by[few][s] for s in seeds]),
+                                        len(seeds)])
+    return out
+
+
+def trend_line(network, few, many, cell) -> str:
+    """Markdown: what the member trend of Fig. 5a shows."""
+    m, h, n = cell
+    verdict = ("apart: the larger teacher's student follows its spread more closely"
+               if m - h > 0 else "apart, below 0: the larger teacher's student follows it "
+               "less closely" if m + h < 0 else "the interval holds 0: no trend shown")
+    return (f"Fig. 5a against teacher size ({network}): the student's epistemic vs ensemble "
+            f"std r, {many} − {few} members, paired by seed: {m:+.3f} ± {h:.3f} ({n} seeds; "
+            f"{verdict}).")
+
+
+def paired_section(paired, figure) -> str:
+    """Markdown: the paired table (marked where an interval excludes 0) and what it
+    says of DEGU's claims, counted from the table."""
+    lines = ["Differences of Pearson r paired by seed (mean ± 95 % t half-width; "
+             "**apart** where the interval excludes 0):", "",
+             "| network / data / members | seeds | " + " | ".join(c[0] for c in CONTRASTS)
+             + " |", "|---|---|" + "---|" * len(CONTRASTS)]
+    for name, cells in paired.items():
+        marks = [f"{m:+.3f} ± {h:.3f}" + (" **apart**" if abs(m) > h else "")
+                 for m, h, _ in cells.values()]
+        lines.append(f"| {name} | {next(iter(cells.values()))[2]} | " + " | ".join(marks)
+                     + " |")
+
+    def count(contrast, test):
+        return sum(test(*cells[contrast][:2]) for cells in paired.values())
+
+    n = len(paired)
+    claim = ("Fig. 2 (students beat standard models and approach the ensemble at every "
+             "training-set size)" if figure == "size" else
+             "Students beat standard models and approach the ensemble at every teacher size")
+    lines += ["", f"**Against DEGU's claims.** {claim}: distilled − standard is apart above "
+              f"0 in {count('distilled − standard', lambda m, h: m - h > 0)} of {n} rows "
+              f"and apart below 0 in {count('distilled − standard', lambda m, h: m + h < 0)}; "
+              f"distilled − ensemble is apart below 0 in "
+              f"{count('distilled − ensemble', lambda m, h: m + h < 0)} of {n} (the student "
+              "falls short of its teacher there) and apart above 0 in "
+              f"{count('distilled − ensemble', lambda m, h: m - h > 0)}. Rows whose interval "
+              "holds 0 cannot tell the two apart with these seeds."]
+    return "\n".join(lines)
+
+
 def report(rows, args, machine=None, merged="") -> None:
     """Write the page: per network, training fraction and teacher size, each score's
     mean over the seeds run so far with its 95 % t interval."""
@@ -171,8 +256,15 @@ def report(rows, args, machine=None, merged="") -> None:
     notes += merged
     if args.quick:
         notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
+    paired = paired_differences(rows, args.networks)
+    if paired:
+        notes += "\n\n" + paired_section(paired, args.figure)
+    trend = member_trend(rows, args.networks) if args.figure == "members" else {}
+    for network, (few, many, cell) in trend.items():
+        notes += "\n\n" + trend_line(network, few, many, cell)
     name = "degu_training_size" if args.figure == "size" else "degu_ensemble_size"
-    write_results(name, {"setup": vars(args), "runs": rows, "figures": summary}, table,
+    write_results(name, {"setup": vars(args), "runs": rows, "figures": summary,
+                         "paired": paired, "member_trend": trend}, table,
                   header=("network", "training data", "members", "seeds", "ensemble r",
                           "standard r", "distilled r", "student epistemic vs ensemble std r"),
                   notes=notes, machine=machine)

@@ -1,0 +1,84 @@
+"""The DEGU figures page pairs its scores by seed and counts DEGU's claims from the table."""
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def figures(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    module = importlib.import_module("bench_degu_figures")
+    monkeypatch.setattr(importlib.import_module("_common"), "RESULTS", tmp_path)
+    yield module
+    sys.modules.pop("bench_degu_figures", None)
+
+
+def _rows(members=(10,), fractions=(0.5, 1.0), seeds=(0, 1, 2)):
+    rng = np.random.default_rng(0)
+    rows = []
+    for fraction in fractions:
+        for count in members:
+            for seed in seeds:
+                standard = 0.2 + 0.01 * seed
+                rows.append({"network": "deepstarr", "fraction": fraction, "members": count,
+                             "seed": seed, "n_train": 100, "standard": standard,
+                             # the student beats standard models by 0.1 on every seed
+                             "distilled": standard + 0.1,
+                             # the ensemble is the student's, up to seed noise
+                             "ensemble": standard + 0.1 + rng.normal(0, 0.05),
+                             "epistemic_vs_ensemble": 0.3 + 0.01 * count + 0.001 * seed})
+    return rows
+
+
+def test_differences_are_paired_by_seed(figures):
+    rows = _rows()
+    paired = figures.paired_differences(rows, ["deepstarr"])
+    assert list(paired) == ["deepstarr 50% x10", "deepstarr 100% x10"]
+    mean, half, n = paired["deepstarr 50% x10"]["distilled − standard"]
+    assert (mean, n) == (pytest.approx(0.1), 3)
+    assert half == pytest.approx(0, abs=1e-12)  # the same gap on every seed
+    picked = [r for r in rows if r["fraction"] == 0.5]
+    expected = figures.mean_ci([r["ensemble"] - r["standard"] for r in picked])
+    assert paired["deepstarr 50% x10"]["ensemble − standard"][:2] == pytest.approx(expected)
+
+
+def test_claims_are_counted_from_the_table(figures):
+    section = figures.paired_section(figures.paired_differences(_rows(), ["deepstarr"]), "size")
+    assert "distilled − standard is apart above 0 in 2 of 2 rows" in section
+    assert "and apart below 0 in 0;" in section
+    assert section.count("**apart**") >= 2
+
+
+def test_one_seed_gives_no_paired_rows(figures):
+    assert figures.paired_differences(_rows(seeds=(0,)), ["deepstarr"]) == {}
+
+
+def test_member_trend_pairs_the_largest_and_smallest_teacher(figures):
+    trend = figures.member_trend(_rows(members=(2, 20), fractions=(1.0,)), ["deepstarr"])
+    few, many, (mean, half, n) = trend["deepstarr"]
+    assert (few, many, n) == (2, 20, 3)
+    assert mean == pytest.approx(0.18)
+    assert "apart: the larger teacher" in figures.trend_line("deepstarr", few, many,
+                                                               [mean, half, n])
+    assert "holds 0" in figures.trend_line("deepstarr", 2, 20, [0.01, 0.05, 3])
+
+
+def test_page_of_a_partial_run_keeps_its_paired_table(figures, tmp_path):
+    rows = _rows(members=(2, 20), fractions=(1.0,), seeds=(0, 1))
+    args = argparse.Namespace(figure="members", networks=["deepstarr"], seeds=[0, 1, 2],
+                              members=10, max_epochs=30, quick=False)
+    figures.report(rows, args)
+    page = (tmp_path / "degu_ensemble_size.md").read_text()
+    assert "**Partial run**: 2 of the seeds [0, 1, 2] finished" in page
+    assert "| deepstarr 100% x20 | 2 |" in page
+    assert "20 − 2 members, paired by seed" in page
+    stored = json.loads((tmp_path / "degu_ensemble_size.json").read_text())["results"]
+    assert stored["member_trend"]["deepstarr"][:2] == [2, 20]
