@@ -122,8 +122,8 @@ def main() -> None:
                     rows.append({"network": network, "fraction": fraction, "members": members,
                                  "seed": seed, "n_train": len(keep), **row})
                     print(rows[-1], flush=True)
-            # the page holds every finished seed, so an interrupted run keeps its figures
-            report(rows, args)
+                    # the page holds every finished row: an interrupted run keeps its figures
+                    report(rows, args)
 
 
 def merge(paths) -> None:
@@ -136,10 +136,10 @@ def merge(paths) -> None:
         if differing:
             raise SystemExit(f"cannot merge runs whose settings differ in {differing}")
     rows = [row for p in payloads for row in p["results"]["runs"]]
-    seeds = [r["seed"] for r in rows if r["members"] == rows[0]["members"]
-             and r["fraction"] == rows[0]["fraction"] and r["network"] == rows[0]["network"]]
-    if len(seeds) != len(set(seeds)):
-        raise SystemExit(f"the runs share seeds ({sorted(seeds)}): merge runs of distinct seeds")
+    keys = [(r["network"], r["fraction"], r["members"], r["seed"]) for r in rows]
+    shared = sorted({key[-1] for key in keys if keys.count(key) > 1})
+    if shared:
+        raise SystemExit(f"the runs share seeds {shared}: merge runs of distinct seeds")
     # the seeds the runs were asked for: a merged page of unfinished runs stays partial
     asked = sorted({seed for setup in setups for seed in setup["seeds"]})
     setup = {**setups[0], "seeds": asked, "from_json": list(paths)}
@@ -233,6 +233,16 @@ def paired_section(paired, figure) -> str:
     return "\n".join(lines)
 
 
+def finished_seeds(rows, args) -> list[int]:
+    """The seeds with every row of the figure: each network's training fractions
+    (``size``) or teacher sizes (``members``)."""
+    grid = ([(f, args.members) for f in FRACTIONS] if args.figure == "size" else
+            [(1.0, m) for m in MEMBER_COUNTS])
+    expected = {(n, f, m) for n in args.networks for f, m in grid}
+    return sorted(seed for seed in {r["seed"] for r in rows} if expected <= {
+        (r["network"], r["fraction"], r["members"]) for r in rows if r["seed"] == seed})
+
+
 def report(rows, args, machine=None, merged="") -> None:
     """Write the page: per network, training fraction and teacher size, each score's
     mean over the seeds run so far with its 95 % t interval."""
@@ -247,12 +257,12 @@ def report(rows, args, machine=None, merged="") -> None:
             summary[f"{network} {fraction:.0%} x{members}"] = cells
             table.append((network, f"{fraction:.0%}", members, len(picked),
                           *(f"{m:.3f} ± {h:.3f}" for m, h in cells.values())))
-    done = sorted({r["seed"] for r in rows})
-    notes = f"Mean over seeds {done} ± half-width of the 95 % t interval."
+    done = finished_seeds(rows, args)
+    notes = (f"Mean over the seeds run (column 'seeds'; finished: {done}) ± half-width of "
+             "the 95 % t interval.")
     if len(done) < len(args.seeds):
-        notes += (f" **Partial run**: {len(done)} of the seeds {args.seeds} finished; "
-                  + ("one seed has no interval (nan)." if len(done) < 2 else
-                     "fewer seeds make the intervals wider."))
+        notes += (f" **Partial run**: {len(done)} of the seeds {args.seeds} finished every "
+                  "row; rows with fewer seeds have wider intervals, and one seed none (nan).")
     notes += merged
     if args.quick:
         notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."

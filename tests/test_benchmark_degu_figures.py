@@ -72,13 +72,45 @@ def test_member_trend_pairs_the_largest_and_smallest_teacher(figures):
 
 
 def test_page_of_a_partial_run_keeps_its_paired_table(figures, tmp_path):
-    rows = _rows(members=(2, 20), fractions=(1.0,), seeds=(0, 1))
-    args = argparse.Namespace(figure="members", networks=["deepstarr"], seeds=[0, 1, 2],
-                              members=10, max_epochs=30, quick=False)
-    figures.report(rows, args)
+    rows = _rows(members=(2, 5, 10, 20), fractions=(1.0,), seeds=(0, 1))
+    figures.report(rows, _args("members", [0, 1, 2]))
     page = (tmp_path / "degu_ensemble_size.md").read_text()
-    assert "**Partial run**: 2 of the seeds [0, 1, 2] finished" in page
+    assert "**Partial run**: 2 of the seeds [0, 1, 2] finished every row" in page
     assert "| deepstarr 100% x20 | 2 |" in page
     assert "20 − 2 members, paired by seed" in page
     stored = json.loads((tmp_path / "degu_ensemble_size.json").read_text())["results"]
     assert stored["member_trend"]["deepstarr"][:2] == [2, 20]
+
+
+def _args(figure, seeds):
+    return argparse.Namespace(figure=figure, networks=["deepstarr"], seeds=seeds, members=10,
+                              max_epochs=30, quick=False)
+
+
+def test_a_seed_is_finished_only_with_every_row_of_its_figure(figures):
+    rows = _rows(fractions=(0.25, 0.5, 0.75, 1.0), seeds=(0, 1))
+    rows = [r for r in rows if (r["seed"], r["fraction"]) != (1, 1.0)]  # seed 1 interrupted
+    assert figures.finished_seeds(rows, _args("size", [0, 1])) == [0]
+    members = _rows(members=(2, 5, 10, 20), fractions=(1.0,), seeds=(0,))
+    assert figures.finished_seeds(members, _args("members", [0])) == [0]
+    assert figures.finished_seeds(members[:3], _args("members", [0])) == []
+
+
+def _run_file(figures, tmp_path, name, rows, seeds):
+    figures.report(rows, _args("size", seeds))
+    path = tmp_path / name
+    (tmp_path / "degu_training_size.json").rename(path)
+    return str(path)
+
+
+def test_merge_joins_runs_of_distinct_seeds_and_refuses_shared_ones(figures, tmp_path):
+    rows = _rows(fractions=(0.25, 0.5, 0.75, 1.0))
+    first = _run_file(figures, tmp_path, "a.json", [r for r in rows if r["seed"] < 2], [0, 1])
+    second = _run_file(figures, tmp_path, "b.json", [r for r in rows if r["seed"] == 2], [2])
+    figures.merge([first, second])
+    merged = json.loads((tmp_path / "degu_training_size.json").read_text())["results"]
+    assert len(merged["runs"]) == len(rows)
+    assert merged["setup"]["seeds"] == [0, 1, 2]
+    assert "Partial run" not in (tmp_path / "degu_training_size.md").read_text()
+    with pytest.raises(SystemExit, match=r"share seeds \[2\]"):
+        figures.merge([second, second])
