@@ -264,6 +264,11 @@ def report(rows, args, machine=None, merged="") -> None:
         notes += (f" **Partial run**: {len(done)} of the seeds {args.seeds} finished every "
                   "row; rows with fewer seeds have wider intervals, and one seed none (nan).")
     notes += merged
+    notes += (" Reproduce: `python benchmarks/bench_degu_figures.py --figure "
+              f"{args.figure} --networks {' '.join(args.networks)} --seeds "
+              f"{' '.join(map(str, args.seeds))} --members {args.members} --max-epochs "
+              f"{args.max_epochs}" + (" --quick" if args.quick else "") + "`"
+              + " (seeds may run apart and be merged with `--from-json`).")
     if args.quick:
         notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
     paired = paired_differences(rows, args.networks)
