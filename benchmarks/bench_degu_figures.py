@@ -17,9 +17,11 @@ other tests, as in ``bench_distill.py``.
 
 Each figure is a mean over seeds with a 95 % t interval (which needs 3
 seeds or more). Run: ``python benchmarks/bench_degu_figures.py --figure
-size --networks deepstarr residualbind --seeds 0 1 2 --members 10`` (many
-hours on 2 CPU cores: 10-member teachers per seed and fraction; meant for
-a GPU). ``--quick`` runs a few epochs on a slice, to check the script.
+size --networks deepstarr residualbind --seeds 0 1 2 --members 10``
+(10-member teachers per seed and fraction: with DeepSTARR about 55 min per
+seed on one CPU core, ResidualBind longer; meant for a GPU; ``--figure
+members``: about an hour per seed on one core). ``--quick`` runs a few
+epochs on a slice, to check the script.
 ``--from-json A.json B.json`` merges runs of distinct seeds (run apart, in
 parallel or on several machines) into one page, without training.
 """
@@ -41,6 +43,7 @@ from uqgenomics.metrics import pearson_r
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MEMBER_COUNTS = (2, 5, 10, 20)
+FIG2_NETWORKS = ("deepstarr", "residualbind")
 
 
 def subset(groups, fraction, seed) -> np.ndarray:
@@ -269,6 +272,9 @@ def report(rows, args, machine=None, merged="") -> None:
               f"{' '.join(map(str, args.seeds))} --members {args.members} --max-epochs "
               f"{args.max_epochs}" + (" --quick" if args.quick else "") + "`"
               + " (seeds may run apart and be merged with `--from-json`).")
+    missing = [n for n in FIG2_NETWORKS if n not in args.networks]
+    if args.figure == "size" and missing:
+        notes += f" DEGU's Fig. 2 also has {', '.join(missing)}: not run here."
     if args.quick:
         notes += " QUICK RUN (a slice, 2 epochs): checks the script, not DEGU."
     paired = paired_differences(rows, args.networks)
