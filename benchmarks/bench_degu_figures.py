@@ -161,17 +161,22 @@ def paired_differences(rows, networks) -> dict:
     """``{"network fraction xmembers": {contrast: [mean, CI half-width, n seeds]}}``:
     each contrast paired by seed (the same training subset and test fold), for the
     rows run with 2 seeds or more."""
-    out = {}
+    return {name: {contrast: [*mean_ci([r[a] - r[b] for r in picked]), len(picked)]
+                   for contrast, a, b in CONTRASTS}
+            for name, picked in row_groups(rows, networks).items() if len(picked) >= 2}
+
+
+def row_groups(rows, networks) -> dict:
+    """``{"network fraction xmembers": rows}``: the seeds of each row of the page,
+    in page order."""
+    groups = {}
     for network in networks:
         for fraction, members in sorted({(r["fraction"], r["members"]) for r in rows
                                          if r["network"] == network}):
-            picked = [r for r in rows if (r["network"], r["fraction"], r["members"]) ==
-                      (network, fraction, members)]
-            if len(picked) >= 2:
-                out[f"{network} {fraction:.0%} x{members}"] = {
-                    name: [*mean_ci([r[a] - r[b] for r in picked]), len(picked)]
-                    for name, a, b in CONTRASTS}
-    return out
+            groups[f"{network} {fraction:.0%} x{members}"] = [
+                r for r in rows
+                if (r["network"], r["fraction"], r["members"]) == (network, fraction, members)]
+    return groups
 
 
 def member_trend(rows, networks) -> dict:
@@ -251,15 +256,11 @@ def report(rows, args, machine=None, merged="") -> None:
     mean over the seeds run so far with its 95 % t interval."""
     keys = ("ensemble", "standard", "distilled", "epistemic_vs_ensemble")
     table, summary = [], {}
-    for network in args.networks:
-        for fraction, members in sorted({(r["fraction"], r["members"]) for r in rows
-                                         if r["network"] == network}):
-            picked = [r for r in rows if (r["network"], r["fraction"], r["members"]) ==
-                      (network, fraction, members)]
-            cells = {k: mean_ci([r[k] for r in picked]) for k in keys}
-            summary[f"{network} {fraction:.0%} x{members}"] = cells
-            table.append((network, f"{fraction:.0%}", members, len(picked),
-                          *(f"{m:.3f} ± {h:.3f}" for m, h in cells.values())))
+    for name, picked in row_groups(rows, args.networks).items():
+        first = picked[0]
+        cells = summary[name] = {k: mean_ci([r[k] for r in picked]) for k in keys}
+        table.append((first["network"], f"{first['fraction']:.0%}", first["members"],
+                      len(picked), *(f"{m:.3f} ± {h:.3f}" for m, h in cells.values())))
     done = finished_seeds(rows, args)
     notes = (f"Mean over the seeds run (column 'seeds'; finished: {done}) ± half-width of "
              "the 95 % t interval.")
