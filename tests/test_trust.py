@@ -29,6 +29,7 @@ from uqgenomics import (
     TrainingDivergedError,
 )
 from uqgenomics._engine._parallel import parallel
+from uqgenomics._validation import one_hot_sequences
 from uqgenomics.datasets import make_regulatory_sequences
 from uqgenomics.encoding import one_hot_encode
 from uqgenomics.features import KmerFeaturizer
@@ -200,6 +201,15 @@ def test_one_hot_input_that_is_not_one_hot_is_refused(sequences, bad, match):
     soft = one_hot_encode(["ACGTN" * 8, "RYSWK" * 8])  # N (0.25 each) and IUPAC fractions
     EnsembleRegressor(n_estimators=1, **dict(TINY_CNN, max_epochs=1,
                                              validation_fraction=None)).fit(soft, [0.0, 1.0])
+
+
+def test_one_hot_input_with_nan_is_refused_where_sequences_are_analysed(sequences):
+    # variant effects, ISM and attribution take one-hot arrays without
+    # sklearn's finiteness check: NaN passed the range and sum checks there
+    onehot = one_hot_encode(sequences[0][:3])
+    onehot[1, 5] = np.nan
+    with pytest.raises(ValueError, match="holds NaN"):
+        one_hot_sequences(onehot)
 
 
 # -- inputs users pass --------------------------------------------------------
