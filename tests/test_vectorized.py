@@ -159,20 +159,36 @@ def test_measure_falls_back_to_the_loop_when_vmap_cannot_batch(sequences):
 
 
 @pytest.mark.gpu
-def test_gpu_auto_measures_and_matches_the_loop(sequences):
+def test_gpu_auto_measures_and_matches_the_loop(sequences, monkeypatch):
+    # cuDNN convolutions run in TF32 by default (a 10-bit mantissa): over these
+    # 48 SGD steps vmapped and looped predictions then drift apart by 0.36 (on
+    # an H100, predictions of scale 1.2). In float32 they differ by ~2e-6 there,
+    # so the CPU test's tolerance holds.
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
     X, y, X_test, _ = sequences
     params = dict(NO_DROPOUT, **SGD, device="cuda")
     auto = EnsembleRegressor(n_estimators=3, **params).fit(X, y)
     loop = EnsembleRegressor(n_estimators=3, vectorize=False, **params).fit(X, y)
     together = EnsembleRegressor(n_estimators=3, vectorize=True, **params).fit(X, y)
     assert isinstance(auto.vectorized_, bool)
-    np.testing.assert_allclose(together.predict(X_test), loop.predict(X_test), atol=1e-3)
+    np.testing.assert_allclose(together.predict_members(X_test), loop.predict_members(X_test),
+                               atol=1e-4)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_gpu_mixed_precision_lockstep(sequences, precision):
-    X, y, X_test, y_test = sequences
-    model = EnsembleRegressor(n_estimators=3, vectorize=True, precision=precision,
-                              device="cuda", **dict(NO_DROPOUT, max_epochs=15)).fit(X, y)
-    assert np.corrcoef(model.predict(X_test), y_test)[0, 1] > 0.3
+    # Mixed-precision lockstep training learns what float32 lockstep training
+    # learns: on an H100 its test predictions correlate with float32's at
+    # r 0.9993 (bf16) and 0.9999 (fp16). bf16 rounds every product to an 8-bit
+    # mantissa, and the differences compound over the steps, so r > 0.99.
+    # (This tiny task itself is hard: float32 reaches r ~ 0.1 with y_test.)
+    X, y, X_test, _ = sequences
+    params = dict(NO_DROPOUT, max_epochs=15, n_estimators=3, vectorize=True, device="cuda")
+    reference = EnsembleRegressor(**params).fit(X, y).predict(X_test)
+    model = EnsembleRegressor(precision=precision, **params).fit(X, y)
+    assert model.vectorized_
+    for net in model.estimators_:
+        losses = net.history[:, "train_loss"]
+        assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert np.corrcoef(model.predict(X_test), reference)[0, 1] > 0.99
