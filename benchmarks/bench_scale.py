@@ -12,8 +12,10 @@ variants and memory over a million streamed sequences.
 (d) resident memory while ``write_predictions`` streams 1M sequences into
     a TSV (run in a fresh process so the numbers are its own).
 
-On a GPU the same script measures on the GPU (``device`` in the JSON).
-Run: ``python benchmarks/bench_scale.py`` (about 6 minutes on 2 CPU cores).
+On a GPU the same script measures on the GPU (``device`` in the JSON), with
+16x the training and predicted sequences and 8x the batch, and writes
+``scale_cuda`` instead of ``scale``. Run: ``python benchmarks/bench_scale.py``
+(about 6 minutes on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from _common import best_time, interleaved_best_times, interleaved_times, write_
 
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 
-LENGTH, N_TRAIN, N_PREDICT, MEMBERS = 230, 1024, 4096, 10
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-BATCH = 1024 if DEVICE == "cuda" else 128
+# a GPU epoch of 1024 sequences is one launch-bound step: 16 steps there
+LENGTH, MEMBERS = 230, 10
+N_TRAIN, N_PREDICT, BATCH = (16384, 65536, 1024) if DEVICE == "cuda" else (1024, 4096, 128)
 
 
 def random_sequences(n: int, length: int, seed: int) -> list[str]:
@@ -187,8 +190,18 @@ def main() -> None:
                "streaming_memory": memory, "wall_s": time.perf_counter() - started,
                "setup": {"network": "deepstarr", "length": LENGTH, "n_train": N_TRAIN,
                          "n_predict": N_PREDICT, "batch_size": BATCH, "device": DEVICE}}
+    write_page(results)
+
+
+def write_page(results, machine=None) -> None:
+    """Write ``scale`` (CPU) or ``scale_cuda`` from the measured ``results``
+    (``machine``: the stored record, when re-rendering a page from its JSON)."""
+    training, inference = results["training"], results["inference"]
+    distilled, memory, setup = results["distilled"], results["streaming_memory"], results["setup"]
+    on_cpu = setup["device"] == "cpu"
     seq_s, ratio = inference["seq_per_s"], inference["ratio_to_bare"]
     ratio_median = inference["ratio_to_bare_median"]
+    student = distilled["predict_uncertainty_seq_per_s"]
     table = [
         ("one DeepSTARR member, training seq/s", f"{training['member_train_seq_per_s']:.0f}", ""),
         (f"{MEMBERS} members / one member epoch, loop",
@@ -197,24 +210,44 @@ def main() -> None:
          f"{training['ratio_vmap']:.2f}", "<= 3 on a GPU"),
         *[(f"DeepSTARR predict, {name} (best seq/s; ratio to bare eager: best, median)",
            f"{seq_s[name]:.0f} ({ratio[name]:.2f}x, {ratio_median[name]:.2f}x)",
-           ">= 1.0x; stretch 3,200 seq/s on 2 cores"
+           (">= 1.0x; stretch 3,200 seq/s on 2 cores" if on_cpu else ">= 1.0x")
            if name in ("ours_fp32", "ours_compile") else "")
           for name in seq_s],
         *[(f"distilled DeepSTARR predict_uncertainty, {p} (seq/s)", f"{v:.0f}",
            ">= 300k on an H100" if p == "bf16" else "")
-          for p, v in distilled["predict_uncertainty_seq_per_s"].items()],
+          for p, v in student.items()],
         ("streamed 1M sequences to TSV: RSS after 50k -> end (MB)",
          f"{memory['rss_mb_after_50k']:.0f} -> {memory['rss_mb_final']:.0f} "
          f"(peak {memory['peak_mb']:.0f}, {memory['seq_per_s']:.0f} seq/s)", "flat"),
     ]
-    notes = ("Timings are interleaved in one run (inference: 10 rounds, best and median); "
-             "on a shared 2-core machine runs differ by about 5 %.")
-    if DEVICE == "cpu":
+    notes = ("Timings are interleaved in one run (inference: 10 rounds, best and median)"
+             + ("; on a shared 2-core machine runs differ by about 5 %." if on_cpu else
+                f". On the GPU: {setup['n_train']} training and {setup['n_predict']} predicted "
+                f"sequences, batch {setup['batch_size']}; the streamed sequences are one-hot "
+                "encoded on the CPU."))
+    if on_cpu:
         notes += (" No GPU was visible: the GPU goals (10 members <= 3x one member's epoch, "
                   "bf16 student >= 300k seq/s) are not measured here; bf16 on a CPU without "
                   "bf16 units is an emulation, an order of magnitude slower than fp32.")
-    write_results("scale", results, table, notes=notes)
-
+    else:
+        missed = [f"vmap {training['ratio_vmap']:.1f}x one member's epoch (goal <= 3; the loop "
+                  f"takes {training['ratio_loop']:.1f}x)"] * (training["ratio_vmap"] > 3)
+        missed += [f"ours_fp32 {ratio['ours_fp32']:.2f}x bare eager (goal >= 1.0)"] * (
+            ratio["ours_fp32"] < 1)
+        missed += [f"bf16 student {student['bf16']:.0f} seq/s (goal 300k)"] * (
+            student["bf16"] < 300_000)
+        if missed:
+            notes += (" **Short of the goals**: " + "; ".join(missed) + ". Predict checks "
+                      "every input (finite, one-hot) on the CPU before the first batch goes to "
+                      "the GPU (1 microsecond per 230 bp sequence on a 2-core AMD EPYC), "
+                      "which the bare loop skips; the check is not overlapped with the GPU's "
+                      "work. Why lockstep training gains so little over the loop here was not "
+                      "profiled.")
+    page = dict(results=results, table=table, notes=notes, machine=machine)
+    if on_cpu:
+        write_results("scale", **page)
+    else:  # beside the CPU page, not over it
+        write_results("scale_cuda", **page)
 
 if __name__ == "__main__":
     main()
