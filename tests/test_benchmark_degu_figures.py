@@ -114,3 +114,31 @@ def test_merge_joins_runs_of_distinct_seeds_and_refuses_shared_ones(figures, tmp
     assert "Partial run" not in (tmp_path / "degu_training_size.md").read_text()
     with pytest.raises(SystemExit, match=r"share seeds \[2\]"):
         figures.merge([second, second])
+
+
+def test_resume_keeps_whole_rows_of_the_asked_seeds_and_refuses_other_settings(
+        figures, tmp_path):
+    rows = _rows(fractions=(0.25, 0.5), seeds=(0, 1))
+    path = _run_file(figures, tmp_path, "a.json", rows, [0, 1])
+    kept = figures.resumed_rows(path, _args("size", [1]), counts=(10,))
+    assert {(r["seed"], r["fraction"]) for r in kept} == {(1, 0.25), (1, 0.5)}
+    # a teacher of the members figure makes every size: a part of them is re-run whole
+    members = _rows(members=(2, 5, 10, 20), fractions=(1.0,), seeds=(0,))
+    figures.report(members[:3], _args("members", [0]))
+    partial = str(tmp_path / "degu_ensemble_size.json")
+    assert figures.resumed_rows(partial, _args("members", [0]), figures.MEMBER_COUNTS) == []
+    other = argparse.Namespace(**{**vars(_args("size", [1])), "max_epochs": 5})
+    with pytest.raises(SystemExit, match=r"differ in \['max_epochs'\]"):
+        figures.resumed_rows(path, other, counts=(10,))
+
+
+def test_page_names_where_the_student_falls_short_of_its_teacher(figures, tmp_path):
+    rows = _rows(fractions=(0.5, 1.0))
+    for row in rows:
+        if row["fraction"] == 1.0:  # the student 0.04 below its teacher on every seed
+            row["ensemble"] = row["distilled"] + 0.04 + 0.001 * row["seed"]
+    paired = figures.paired_differences(rows, ["deepstarr"])
+    text = figures.shortfalls(paired, max_epochs=30)
+    assert "Not reproduced (deepstarr)" in text and "at 100% x10 (by 0.041 to 0.041)" in text
+    assert "50%" not in text and "30 epochs" in text
+    assert figures.shortfalls({k: v for k, v in paired.items() if "50%" in k}, 30) == ""
