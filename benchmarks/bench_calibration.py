@@ -37,7 +37,7 @@ from mapie.conformity_scores import StdConformityScore
 from mapie.regression import SplitConformalRegressor
 from sklearn.model_selection import GroupShuffleSplit
 
-from _common import RESULTS, SHARED_DATA, write_results
+from _common import RESULTS, SHARED_DATA, machine_info, write_results
 from uqgenomics import (
     DistilledRegressor,
     EnsembleRegressor,
@@ -53,6 +53,9 @@ from uqgenomics.encoding import reverse_complement_groups
 from uqgenomics.metrics import gaussian_interval, interval_score, pearson_r
 
 LEVELS = (0.9, 0.95)
+#: Every model trains and predicts on the CPU, also where a GPU is visible
+#: (the page's header and rows say so): the networks here are small.
+DEVICE = "cpu"
 PATHS = ("raw", "recalibrated", "conformal", "std_conformal", "constant")
 METHODS = {
     "ensemble": lambda p: EnsembleRegressor(n_estimators=5, **p),
@@ -147,11 +150,11 @@ def main() -> None:
         for seed in args.seeds:
             data = load(dataset, seed)
             for method in args.methods:
-                params = dict(NETWORKS[dataset], random_state=seed, device="cpu")
+                params = dict(NETWORKS[dataset], random_state=seed, device=DEVICE)
                 X, y, groups = data["fit"]
                 model = METHODS[method](params).fit(X, y, groups=groups)
                 row = {"dataset": dataset, "method": method, "seed": seed,
-                       "measured": datetime.date.today().isoformat(),
+                       "measured": datetime.date.today().isoformat(), "machine": where(),
                        **evaluate(model, data)}
                 rows.append(row)
                 print({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()},
@@ -165,15 +168,22 @@ def kept_rows(dataset, methods) -> list[dict]:
     if not path.exists():
         raise SystemExit(f"--update: {path} does not exist; run without --update first")
     payload = json.loads(path.read_text())
-    date = payload["machine"]["date"][:10]  # rows from before rows recorded their date
-    return [{"measured": date, **row} for row in payload["results"]["per_seed"]
-            if row["method"] not in methods]
+    # rows from before rows recorded their date and machine: the page's
+    date = payload["machine"]["date"][:10]
+    return [{"measured": date, "machine": where(payload["machine"]), **row}
+            for row in payload["results"]["per_seed"] if row["method"] not in methods]
 
 
-def report(dataset, rows, args) -> None:
+def where(machine=None) -> str:
+    """The processor a row was measured on, and the device (always ``DEVICE``)."""
+    return f"{(machine or machine_info())['cpu']}, {DEVICE}"
+
+
+def report(dataset, rows, args, machine=None) -> None:
     """Write ``results/calibration_<dataset>`` so far (after every model: a cut-off
-    run keeps them). ``summary`` is keyed ``'<method> / <path>'`` (the rows of
-    the summary page's tables, the dataset its column)."""
+    run keeps them; ``machine``: the stored record, when re-rendering). ``summary``
+    is keyed ``'<method> / <path>'`` (the rows of the summary page's tables, the
+    dataset its column)."""
     def stats(picked, key):
         values = [r[key] for r in picked]
         return [float(np.mean(values)), float(np.std(values))]
@@ -214,8 +224,8 @@ def report(dataset, rows, args) -> None:
                         "its keep here") + ".")
     pearson = {m: stats([r for r in rows if r["method"] == m], "pearson") for m in n_seeds}
     chosen = sorted({r["recalibration"] for r in rows})
-    measured = {m: sorted({r["measured"] for r in rows if r["method"] == m})
-                for m in n_seeds}
+    measured = {m: sorted({f"{r['measured']} ({r['machine']})" for r in rows
+                           if r["method"] == m}) for m in n_seeds}
     notes = (f"{dataset}: seeds {sorted({r['seed'] for r in rows})} of {args.seeds} (n = seeds "
              "per row); splits by reverse-complement group; recalibration chosen by "
              f"cross-validated interval score (chosen: {', '.join(chosen)}). Mean ± std over "
@@ -227,7 +237,8 @@ def report(dataset, rows, args) -> None:
                                              "n_seeds": n_seeds, "pearson": pearson,
                                              "per_seed": rows},
                   table, header=("method", "path", "95 % coverage", "90 % coverage",
-                                 "95 % width", "95 % interval score"), notes=notes)
+                                 "95 % width", "95 % interval score"), notes=notes,
+                  machine={**(machine or machine_info()), "device": DEVICE})
 
 
 if __name__ == "__main__":
