@@ -47,8 +47,8 @@ from uqgenomics.metrics import pearson_r
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MEMBER_COUNTS = (2, 5, 10, 20)
 FIG2_NETWORKS = ("deepstarr", "residualbind")
-#: Early stopping of every fit here; DEGU's (and DistilledRegressor's
-#: defaults) are 100 epochs, patience 10 and 5: shortened to fit the time.
+#: Early stopping of every fit here, shorter than DEGU's (DistilledRegressor's
+#: defaults) to fit the time.
 PATIENCE, LR_PATIENCE = 5, 3
 
 
@@ -117,12 +117,13 @@ def main() -> None:
                   device="auto")
     counts = (args.members,) if args.figure == "size" else MEMBER_COUNTS
     rows = resumed_rows(args.resume, args, counts) if args.resume else []
+    resumed = {row_key(r)[:3] for r in rows}
     for network in args.networks:
         for seed in args.seeds:
             fractions = FRACTIONS if args.figure == "size" else (1.0,)
             for fraction in fractions:
-                if any(r[:3] == (network, fraction, seed) for r in map(row_key, rows)):
-                    continue  # resumed
+                if (network, fraction, seed) in resumed:
+                    continue
                 keep = subset(groups, fraction, seed)
                 data = (X[keep], y[keep], groups[keep])
                 fit = dict(X=data[0], y=data[1], groups=data[2])
@@ -154,9 +155,10 @@ def resumed_rows(path, args, counts) -> list[dict]:
     if differing:
         raise SystemExit(f"cannot resume {path}: its settings differ in {differing}")
     rows = [r for r in previous["runs"] if r["seed"] in args.seeds]
-    whole = {key[:3] for key in map(row_key, rows)
-             if {k[3] for k in map(row_key, rows) if k[:3] == key[:3]} >= set(counts)}
-    return [r for r in rows if row_key(r)[:3] in whole]
+    sizes = {}  # (network, fraction, seed) -> the teacher sizes it has rows of
+    for r in rows:
+        sizes.setdefault(row_key(r)[:3], set()).add(r["members"])
+    return [r for r in rows if sizes[row_key(r)[:3]] >= set(counts)]
 
 
 #: Settings two runs must share to be merged, or one resumed by the other.
@@ -277,7 +279,7 @@ def paired_section(paired, figure) -> str:
 def shortfalls(paired, max_epochs) -> str:
     """Markdown: per network, the rows where the student is apart below its
     teacher, and the most likely reason."""
-    lines = []
+    lines, degu = [], DistilledRegressor().get_params()
     for network in dict.fromkeys(name.split()[0] for name in paired):
         short = {name.split(" ", 1)[1]: cells["distilled − ensemble"][0]
                  for name, cells in paired.items() if name.split()[0] == network
@@ -288,10 +290,11 @@ def shortfalls(paired, max_epochs) -> str:
                 f"{', '.join(short)} (by {min(-m for m in short.values()):.3f} to "
                 f"{max(-m for m in short.values()):.3f}). Most likely reason, not tested here: "
                 f"every fit stops at {max_epochs} epochs with patience {PATIENCE} "
-                f"(DEGU, and DistilledRegressor's defaults: 100 epochs, patience 10), and a "
-                "student learning from DEGU's augmented batches converges more slowly than "
-                "its teacher's members; a run with `--max-epochs 100` (and PATIENCE, "
-                "LR_PATIENCE = 10, 5 in this script) would tell.")
+                f"(DEGU, and DistilledRegressor's defaults: {degu['max_epochs']} epochs, "
+                f"patience {degu['patience']}), and a student learning from DEGU's augmented "
+                "batches converges more slowly than its teacher's members; a run with "
+                f"`--max-epochs {degu['max_epochs']}` (and PATIENCE, LR_PATIENCE = "
+                f"{degu['patience']}, {degu['lr_patience']} in this script) would tell.")
     return "".join("\n\n" + line for line in lines)
 
 
