@@ -47,9 +47,10 @@ from uqgenomics.metrics import pearson_r
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MEMBER_COUNTS = (2, 5, 10, 20)
 FIG2_NETWORKS = ("deepstarr", "residualbind")
-#: Early stopping of every fit here, shorter than DEGU's (DistilledRegressor's
-#: defaults) to fit the time.
-PATIENCE, LR_PATIENCE = 5, 3
+#: Early stopping of every fit here by default, shorter than DEGU's
+#: (DistilledRegressor's defaults) to fit the time; ``--patience`` and
+#: ``--lr-patience`` change it (runs stored before those options used these).
+BUDGET_DEFAULTS = {"max_epochs": 30, "patience": 5, "lr_patience": 3}
 
 
 def subset(groups, fraction, seed) -> np.ndarray:
@@ -75,7 +76,8 @@ def first_members(teacher, members):
 
 
 def scores(teacher, standard, X, y, groups, X_test, y_test, network, seed, params) -> dict:
-    """Test Pearson r of a teacher, a standard model and a student of the teacher."""
+    """Test Pearson r of a teacher, a standard model and a student of the teacher,
+    and the epochs each trained (``len(history)``: early stopping or the cap ended it)."""
     student = DistilledRegressor(network, teacher=teacher, random_state=seed, **params).fit(
         X, y, groups=groups)
     reference = teacher.predict_uncertainty(X_test)
@@ -83,7 +85,10 @@ def scores(teacher, standard, X, y, groups, X_test, y_test, network, seed, param
     return {"ensemble": pearson_r(y_test, reference.mean),
             "standard": pearson_r(y_test, standard.predict(X_test)),
             "distilled": pearson_r(y_test, result.mean),
-            "epistemic_vs_ensemble": pearson_r(reference.epistemic, result.epistemic)}
+            "epistemic_vs_ensemble": pearson_r(reference.epistemic, result.epistemic),
+            "epochs": {"teacher": [len(m.history) for m in teacher.estimators_],
+                       "standard": len(standard.estimators_[0].history),
+                       "student": len(student.net_.history)}}
 
 
 def main() -> None:
@@ -92,7 +97,11 @@ def main() -> None:
     parser.add_argument("--networks", nargs="+", default=["deepstarr"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--members", type=int, default=10)
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=BUDGET_DEFAULTS["max_epochs"])
+    parser.add_argument("--patience", type=int, default=BUDGET_DEFAULTS["patience"],
+                        help="early stopping of every fit (DEGU: 10)")
+    parser.add_argument("--lr-patience", type=int, default=BUDGET_DEFAULTS["lr_patience"],
+                        help="learning-rate plateau of every fit (DEGU: 5)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--resume", metavar="JSON",
                         help="keep this earlier run's rows (same settings) and train only the "
@@ -113,8 +122,8 @@ def main() -> None:
         X, y, X_test, y_test = X[:600], y[:600], X_test[:300], y_test[:300]
         args.max_epochs = 2
     groups = reverse_complement_groups(X)
-    params = dict(max_epochs=args.max_epochs, patience=PATIENCE, lr_patience=LR_PATIENCE,
-                  device="auto")
+    params = dict(max_epochs=args.max_epochs, patience=args.patience,
+                  lr_patience=args.lr_patience, device="auto")
     counts = (args.members,) if args.figure == "size" else MEMBER_COUNTS
     rows = resumed_rows(args.resume, args, counts) if args.resume else []
     resumed = {row_key(r)[:3] for r in rows}
@@ -151,7 +160,8 @@ def resumed_rows(path, args, counts) -> list[dict]:
     teacher size of a (network, fraction, seed) is there (one teacher makes
     them all, so a part is re-run whole)."""
     previous = json.loads(Path(path).read_text())["results"]
-    differing = [k for k in MERGED_SETTINGS if previous["setup"][k] != getattr(args, k)]
+    setup = stored_setup(previous["setup"])
+    differing = [k for k in MERGED_SETTINGS if setup[k] != getattr(args, k)]
     if differing:
         raise SystemExit(f"cannot resume {path}: its settings differ in {differing}")
     rows = [r for r in previous["runs"] if r["seed"] in args.seeds]
@@ -162,13 +172,19 @@ def resumed_rows(path, args, counts) -> list[dict]:
 
 
 #: Settings two runs must share to be merged, or one resumed by the other.
-MERGED_SETTINGS = ("figure", "networks", "members", "max_epochs", "quick")
+MERGED_SETTINGS = ("figure", "networks", "members", "max_epochs", "patience", "lr_patience",
+                   "quick")
+
+
+def stored_setup(setup) -> dict:
+    """A stored run's settings; a run stored before an option existed ran its default."""
+    return {**BUDGET_DEFAULTS, **setup}
 
 
 def merge(paths) -> None:
     """Write one page from several runs of the same figure with different seeds."""
     payloads = [json.loads(Path(p).read_text()) for p in paths]
-    setups = [p["results"]["setup"] for p in payloads]
+    setups = [stored_setup(p["results"]["setup"]) for p in payloads]
     for setup in setups[1:]:
         differing = [k for k in MERGED_SETTINGS if setup[k] != setups[0][k]]
         if differing:
@@ -276,26 +292,61 @@ def paired_section(paired, figure) -> str:
     return "\n".join(lines)
 
 
-def shortfalls(paired, max_epochs) -> str:
+def shortfalls(paired, rows, args) -> str:
     """Markdown: per network, the rows where the student is apart below its
-    teacher, and the most likely reason."""
+    teacher, and the most likely reason, from the epochs the fits trained
+    where the run recorded them."""
     lines, degu = [], DistilledRegressor().get_params()
+    budget = f"{args.max_epochs} epochs with patience {args.patience}"
+    longer = (f"`--max-epochs {degu['max_epochs']} --patience {degu['patience']} "
+              f"--lr-patience {degu['lr_patience']}`")
     for network in dict.fromkeys(name.split()[0] for name in paired):
         short = {name.split(" ", 1)[1]: cells["distilled − ensemble"][0]
                  for name, cells in paired.items() if name.split()[0] == network
                  and sum(cells["distilled − ensemble"][:2]) < 0}
-        if short:
-            lines.append(
-                f"**Not reproduced ({network}):** the student falls short of its teacher at "
+        if not short:
+            continue
+        line = (f"**Not reproduced ({network}):** the student falls short of its teacher at "
                 f"{', '.join(short)} (by {min(-m for m in short.values()):.3f} to "
-                f"{max(-m for m in short.values()):.3f}). Most likely reason, not tested here: "
-                f"every fit stops at {max_epochs} epochs with patience {PATIENCE} "
-                f"(DEGU, and DistilledRegressor's defaults: {degu['max_epochs']} epochs, "
-                f"patience {degu['patience']}), and a student learning from DEGU's augmented "
-                "batches converges more slowly than its teacher's members; a run with "
-                f"`--max-epochs {degu['max_epochs']}` (and PATIENCE, LR_PATIENCE = "
-                f"{degu['patience']}, {degu['lr_patience']} in this script) would tell.")
+                f"{max(-m for m in short.values()):.3f}). ")
+        fits = [row for name, picked in row_groups(rows, [network]).items()
+                if name.split(" ", 1)[1] in short for row in picked]
+        capped = capped_fits(fits, args.max_epochs)
+        if capped is None:
+            line += (f"Most likely reason, not tested here: every fit stops at {budget} "
+                     f"(DEGU, and DistilledRegressor's defaults: {degu['max_epochs']} epochs, "
+                     f"patience {degu['patience']}), and a student learning from DEGU's "
+                     "augmented batches converges more slowly than its teacher's members; "
+                     f"this run did not record the epochs its fits trained. A run with "
+                     f"{longer} would tell.")
+        elif capped["student"][0]:
+            line += (f"Training ran into the cap of {budget} for {fit_counts(capped)}: "
+                     "those fits were still improving (early stopping had not ended them), "
+                     "so the budget is the likely reason; a run with "
+                     f"{longer} would tell whether DEGU's budget closes the gap.")
+        else:
+            line += (f"Early stopping ended every student before the cap of {budget} "
+                     f"({fit_counts(capped)} reached it), so the epoch budget is not the "
+                     "reason; it is not known.")
+        lines.append(line)
     return "".join("\n\n" + line for line in lines)
+
+
+def capped_fits(rows, max_epochs) -> dict | None:
+    """``{fit: (reached the cap, fits)}`` for students, teacher members and standard
+    models of ``rows`` (None where a row did not record its epochs)."""
+    if not rows or any("epochs" not in r for r in rows):
+        return None
+    out = {}
+    for fit in ("student", "teacher", "standard"):
+        epochs = [e for r in rows for e in np.atleast_1d(r["epochs"][fit])]
+        out[fit] = (sum(e >= max_epochs for e in epochs), len(epochs))
+    return out
+
+
+def fit_counts(capped) -> str:
+    names = {"student": "students", "teacher": "teacher members", "standard": "standard models"}
+    return ", ".join(f"{capped[f][0]} of {capped[f][1]} {names[f]}" for f in names)
 
 
 def finished_seeds(rows, args) -> list[int]:
@@ -328,7 +379,8 @@ def report(rows, args, machine=None, merged="") -> None:
     notes += (" Reproduce: `python benchmarks/bench_degu_figures.py --figure "
               f"{args.figure} --networks {' '.join(args.networks)} --seeds "
               f"{' '.join(map(str, args.seeds))} --members {args.members} --max-epochs "
-              f"{args.max_epochs}" + (" --quick" if args.quick else "") + "`"
+              f"{args.max_epochs} --patience {args.patience} --lr-patience {args.lr_patience}"
+              + (" --quick" if args.quick else "") + "`"
               + " (seeds may run apart and be merged with `--from-json`).")
     missing = [n for n in FIG2_NETWORKS if n not in args.networks]
     if args.figure == "size" and missing:
@@ -338,7 +390,7 @@ def report(rows, args, machine=None, merged="") -> None:
     paired = paired_differences(rows, args.networks)
     if paired:
         notes += "\n\n" + paired_section(paired, args.figure)
-        notes += shortfalls(paired, args.max_epochs)
+        notes += shortfalls(paired, rows, args)
     trend = member_trend(rows, args.networks) if args.figure == "members" else {}
     for network, (few, many, cell) in trend.items():
         notes += "\n\n" + trend_line(network, few, many, cell)

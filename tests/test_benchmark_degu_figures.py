@@ -84,7 +84,7 @@ def test_page_of_a_partial_run_keeps_its_paired_table(figures, tmp_path):
 
 def _args(figure, seeds):
     return argparse.Namespace(figure=figure, networks=["deepstarr"], seeds=seeds, members=10,
-                              max_epochs=30, quick=False)
+                              max_epochs=30, patience=5, lr_patience=3, quick=False)
 
 
 def test_a_seed_is_finished_only_with_every_row_of_its_figure(figures):
@@ -132,13 +132,52 @@ def test_resume_keeps_whole_rows_of_the_asked_seeds_and_refuses_other_settings(
         figures.resumed_rows(path, other, counts=(10,))
 
 
-def test_page_names_where_the_student_falls_short_of_its_teacher(figures, tmp_path):
+def _short_at_full_data(epochs=None):
+    """Rows where the student is 0.04 below its teacher on every seed at 100 %,
+    with the epochs each fit trained (``{"student": n, ...}``) if given."""
     rows = _rows(fractions=(0.5, 1.0))
     for row in rows:
-        if row["fraction"] == 1.0:  # the student 0.04 below its teacher on every seed
+        if row["fraction"] == 1.0:
             row["ensemble"] = row["distilled"] + 0.04 + 0.001 * row["seed"]
+        if epochs is not None:
+            row["epochs"] = epochs
+    return rows
+
+
+def test_page_names_where_the_student_falls_short_of_its_teacher(figures):
+    rows = _short_at_full_data()
     paired = figures.paired_differences(rows, ["deepstarr"])
-    text = figures.shortfalls(paired, max_epochs=30)
+    text = figures.shortfalls(paired, rows, _args("size", [0, 1, 2]))
     assert "Not reproduced (deepstarr)" in text and "at 100% x10 (by 0.041 to 0.041)" in text
-    assert "50%" not in text and "30 epochs" in text
-    assert figures.shortfalls({k: v for k, v in paired.items() if "50%" in k}, 30) == ""
+    assert "50%" not in text and "30 epochs with patience 5" in text
+    assert "did not record the epochs" in text  # a run stored before they were recorded
+    assert "`--max-epochs 100 --patience 10 --lr-patience 5`" in text
+    fine = {k: v for k, v in paired.items() if "50%" in k}
+    assert figures.shortfalls(fine, rows, _args("size", [0, 1, 2])) == ""
+
+
+def test_the_shortfall_reason_comes_from_the_epochs_the_fits_trained(figures):
+    args = _args("size", [0, 1, 2])
+    capped = _short_at_full_data({"student": 30, "teacher": [12, 30], "standard": 9})
+    text = figures.shortfalls(figures.paired_differences(capped, ["deepstarr"]), capped, args)
+    # only the short rows count: the three seeds at 100 %
+    assert ("cap of 30 epochs with patience 5 for 3 of 3 students, 3 of 6 teacher members, "
+            "0 of 3 standard models") in text
+    assert "the budget is the likely reason" in text
+    early = _short_at_full_data({"student": 17, "teacher": [12, 30], "standard": 9})
+    text = figures.shortfalls(figures.paired_differences(early, ["deepstarr"]), early, args)
+    assert "Early stopping ended every student before the cap" in text
+    assert "the epoch budget is not the reason" in text
+
+
+def test_runs_stored_before_the_budget_options_read_as_their_defaults(figures, tmp_path):
+    rows = _rows(fractions=(0.25, 0.5), seeds=(0, 1))
+    path = Path(_run_file(figures, tmp_path, "a.json", rows, [0, 1]))
+    stored = json.loads(path.read_text())
+    for key in ("patience", "lr_patience"):
+        del stored["results"]["setup"][key]
+    path.write_text(json.dumps(stored))
+    assert len(figures.resumed_rows(str(path), _args("size", [0]), counts=(10,))) == 2
+    longer = argparse.Namespace(**{**vars(_args("size", [0])), "patience": 10})
+    with pytest.raises(SystemExit, match=r"differ in \['patience'\]"):
+        figures.resumed_rows(str(path), longer, counts=(10,))
