@@ -170,7 +170,8 @@ def test_random_shift_training_builds_the_model_for_the_window(profiles):
     X, y, _ = profiles
     augment = JointAugment(RandomShiftCrop(48), ProfileReverseComplement(strand_pairs=[(0, 1)]))
     model = EnsembleRegressor(n_estimators=2, iterator_train__augment=augment,
-                              iterator_train__mode="replace", **TINY_PROFILE).fit(X, y)
+                              iterator_train__mode="replace", strand_pairs=[(1, 0)],
+                              **TINY_PROFILE).fit(X, y)
     assert model.input_shape_ == (48, 4) and model.target_shape_ == (48, 2)
     assert model.predict(X[:3].astype("U48")).shape == (3, 48, 2)
     with pytest.raises(ValueError, match="fitted on sequences of 48 bp"):
@@ -194,16 +195,73 @@ def test_random_shift_training_builds_the_model_for_the_window(profiles):
                           iterator_train__augment=ProfileReverseComplement()).fit(X, y[:, 0, 0])
 
 
-def test_strand_average_reverses_the_profile_of_the_reverse_complement(profiles):
+@pytest.mark.parametrize("strand_pairs", [(), [(0, 1)]])
+def test_strand_average_reverses_the_profile_of_the_reverse_complement(profiles,
+                                                                       strand_pairs):
     X, y, _ = profiles
-    model = EnsembleRegressor(n_estimators=2, **TINY_PROFILE).fit(X, y)
+    model = EnsembleRegressor(n_estimators=2, strand_pairs=strand_pairs,
+                              **TINY_PROFILE).fit(X, y)
     onehot = model.predict_draws(X[:4]).means.mean(0)
     from uqgenomics import one_hot_encode, reverse_complement
     encoded = one_hot_encode(X[:4])
-    reverse = model.predict(reverse_complement(encoded))
+    reverse = model.predict(reverse_complement(encoded))[:, ::-1]  # positions forward again
+    if strand_pairs:  # the reverse complement's plus track is the minus track here
+        reverse = reverse[:, :, [1, 0]]
     model.set_params(strand_average=True)
-    assert_float32_close(model.predict(encoded), (onehot + reverse[:, ::-1]) / 2,
-                         scale=np.abs(onehot).max())
+    averaged = model.predict(encoded)
+    assert_float32_close(averaged, (onehot + reverse) / 2, scale=np.abs(onehot).max())
+    # either orientation of a sequence gets the same prediction, turned to its strand
+    turned = model.predict(reverse_complement(encoded))[:, ::-1]
+    if strand_pairs:
+        turned = turned[:, :, [1, 0]]
+    assert_float32_close(turned, averaged, scale=np.abs(onehot).max())
+
+
+def test_strand_pairs_swap_per_sequence_tasks_on_both_prediction_paths(profiles):
+    """Two stranded values per sequence (a profile's plus and minus totals): the
+    reverse complement's are swapped before averaging, in ``predict`` and in
+    the torch function ``draws_module`` alike."""
+    from uqgenomics import HeteroscedasticRegressor, one_hot_encode, reverse_complement
+
+    from .conftest import TINY_CNN
+
+    X, y, _ = profiles
+    totals = y.sum(1)  # (n, 2)
+    model = HeteroscedasticRegressor(strand_pairs=[(0, 1)], **TINY_CNN).fit(X, totals)
+    encoded = one_hot_encode(X[:5])
+    forward = model.predict_draws(encoded)
+    reverse = model.predict_draws(reverse_complement(encoded))
+    model.set_params(strand_average=True)
+    averaged = model.predict_draws(encoded)
+    scale = np.abs(forward.means).max()
+    for part in ("means", "variances"):
+        expected = (getattr(forward, part) + getattr(reverse, part)[..., [1, 0]]) / 2
+        assert_float32_close(getattr(averaged, part), expected, scale=scale)
+    with torch.no_grad():
+        module = model.draws_module()(torch.as_tensor(encoded))
+    assert_float32_close(module.means.numpy(), averaged.means, scale=scale)
+
+
+def test_strand_pairs_are_checked_before_training(profiles):
+    X, y, _ = profiles
+    with pytest.raises(ValueError, match=r"names a task beyond the 2 task\(s\)"):
+        EnsembleRegressor(n_estimators=1, strand_pairs=[(0, 2)], **TINY_PROFILE).fit(X, y)
+    with pytest.raises(ValueError, match="names a task twice"):
+        EnsembleRegressor(n_estimators=1, strand_pairs=[(0, 1), (1, 2)],
+                          **TINY_PROFILE).fit(X, y)
+    with pytest.raises(ValueError, match=r"\(plus, minus\) pairs of task indices"):
+        EnsembleRegressor(n_estimators=1, strand_pairs=[0, 1], **TINY_PROFILE).fit(X, y)
+    stranded = ProfileReverseComplement(strand_pairs=[(0, 1)])
+    with pytest.raises(ValueError, match=r"swaps the strand pairs \[\(0, 1\)\] but "
+                                         r"strand_pairs=\[\]"):
+        EnsembleRegressor(n_estimators=1, iterator_train__augment=stranded,
+                          **TINY_PROFILE).fit(X, y)
+    with pytest.raises(ValueError, match="swap different strand pairs"):
+        JointAugment(stranded, ProfileReverseComplement())
+    # pairs set after fit are checked at prediction
+    model = EnsembleRegressor(n_estimators=1, strand_average=True, **TINY_PROFILE).fit(X, y)
+    with pytest.raises(ValueError, match="names a task beyond"):
+        model.set_params(strand_pairs=[(0, 3)]).predict(X[:2])
 
 
 def test_mc_dropout_samples_profiles(profiles):

@@ -89,7 +89,8 @@ SHARED_PARAMS_DOC = """
         Predict each sequence as the average over it and its reverse
         complement: every draw (member, mask) is averaged over both
         strands, so the result does not depend on the orientation a
-        sequence is given in. One-hot / string input only.
+        sequence is given in. One-hot / string input only. A profile's
+        positions are reversed, and a regressor's ``strand_pairs`` swapped.
     random_state : int, RandomState or None, default=None
         Seeds weights, shuffling, dropout and the validation split; an int
         gives identical results on one machine with one thread count.
@@ -131,13 +132,27 @@ LOSS_PARAM_DOC = """
 """
 
 
+STRAND_PAIRS_PARAM_DOC = """
+    strand_pairs : sequence of (int, int), default=()
+        Task indices of a stranded assay's plus and minus tracks (e.g.
+        ChIP-nexus or PRO-cap read ends). ``strand_average`` swaps each pair
+        when it turns a reverse complement's prediction back to the forward
+        strand, as a read on the plus strand of a sequence is on the minus
+        strand of its reverse complement; tasks in no pair are unstranded
+        (coverage, ATAC, MPRA activity) and only reversed. Must equal the
+        ``strand_pairs`` of a ``ProfileReverseComplement`` training
+        augmentation, which is checked at ``fit``.
+"""
+
+
 def with_shared_params_doc(cls):
     """Class decorator: put the shared parameters where the docstring says
     ``%(network_param)s`` (first, as in the signature), ``%(loss_param)s``
-    (families with a mean loss) and ``%(shared_params)s`` (after the
-    family's own, before ``**kwargs``)."""
+    (families with a mean loss), ``%(strand_pairs_param)s`` (regressors) and
+    ``%(shared_params)s`` (after the family's own, before ``**kwargs``)."""
     cls.__doc__ = cls.__doc__.replace("%(network_param)s", NETWORK_PARAM_DOC.strip()).replace(
         "%(loss_param)s", LOSS_PARAM_DOC.strip()).replace(
+        "%(strand_pairs_param)s", STRAND_PAIRS_PARAM_DOC.strip()).replace(
         "%(shared_params)s", SHARED_PARAMS_DOC.strip())
     return cls
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..encoding._strands import check_strand_pairs, strand_order
 from ._ops import _check_batch
 
 
@@ -117,9 +118,7 @@ class ProfileReverseComplement:
         if not 0 <= p <= 1:
             raise ValueError(f"p must be in [0, 1], got {p}")
         self.p = p
-        self.strand_pairs = tuple(tuple(int(t) for t in pair) for pair in strand_pairs)
-        if any(len(pair) != 2 for pair in self.strand_pairs):
-            raise ValueError(f"strand_pairs must be pairs of task indices, got {strand_pairs!r}")
+        self.strand_pairs = check_strand_pairs(strand_pairs)
 
     def __call__(self, x, y=None, generator=None):
         flip = torch.rand(_check_batch(x).shape[0], generator=generator,
@@ -129,13 +128,7 @@ class ProfileReverseComplement:
             return x, None
         reverse = y.flip(1)
         if self.strand_pairs:
-            order = list(range(y.shape[2]))
-            for plus, minus in self.strand_pairs:
-                if max(plus, minus) >= y.shape[2]:
-                    raise ValueError(f"strand pair ({plus}, {minus}) names a task beyond the "
-                                     f"profile's {y.shape[2]} tasks")
-                order[plus], order[minus] = minus, plus
-            reverse = reverse[:, :, order]
+            reverse = reverse[:, :, strand_order(self.strand_pairs, y.shape[2])]
         return x, torch.where(flip[:, None, None], reverse, y)
 
 
@@ -161,6 +154,12 @@ class JointAugment:
         self.operations = operations
         self._crop = crops[0] if crops else None
         self.crop_length = self._crop.crop_length if crops else None
+        pairs = {op.strand_pairs for op in operations if hasattr(op, "strand_pairs")}
+        if len(pairs) > 1:
+            raise ValueError(f"JointAugment's reverse complements swap different strand pairs "
+                             f"{sorted(pairs)}: a task has one strand")
+        #: The strand pairs its reverse complements swap (None: it has none).
+        self.strand_pairs = pairs.pop() if pairs else None
 
     def crop_shapes(self, length, target_length):
         return self._crop.crop_shapes(length, target_length)

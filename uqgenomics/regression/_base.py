@@ -10,6 +10,7 @@ from sklearn.base import RegressorMixin
 
 from .._result import Draws
 from ..encoding import reverse_complement
+from ..encoding._strands import check_strand_pairs, strand_order
 from ..losses import GaussianNLLLoss, MultinomialProfileLoss, PoissonLoss
 from ..networks import GaussianHead
 from ..networks._heads import MAX_LOG_VAR, MIN_LOG_VAR
@@ -60,6 +61,31 @@ class UncertaintyRegressorMixin(RegressorMixin):
     _noise_head = False
     #: Clamp of the noise head's log-variance, in standardised units.
     _log_var_range = (MIN_LOG_VAR, MAX_LOG_VAR)
+
+    @property
+    def _strand_pairs(self):
+        """``strand_pairs``; none for a family without that parameter."""
+        return getattr(self, "strand_pairs", ())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        pairs = check_strand_pairs(self._strand_pairs)
+        declared = getattr(self._training_augment(), "strand_pairs", None)
+        if declared is not None and _unordered(declared) != _unordered(pairs):
+            raise ValueError(
+                f"the training augmentation swaps the strand pairs {list(declared)} but "
+                f"strand_pairs={list(pairs)}; strand_average swaps strand_pairs at "
+                f"prediction, so give both the same pairs (strand_pairs={list(declared)})")
+
+    def _check_strand_average(self, X) -> None:
+        super()._check_strand_average(X)
+        strand_order(self._strand_pairs, self._n_target_tasks())  # pairs within the tasks
+
+    def _n_target_tasks(self) -> int:
+        """Tasks of the targets being fitted (``target_shape_``)."""
+        if self._profile:
+            return self._profile_tasks
+        return self.target_shape_[0] if len(self.target_shape_) else 1
 
     def _make_heads(self, n_features, n_tasks):
         if self._noise_head:
@@ -157,21 +183,26 @@ class UncertaintyRegressorMixin(RegressorMixin):
             return self._decode(torch.from_numpy(self._raw_draws(inputs).astype(np.float64)))
         draws = decoded(X)
         if self.strand_average:
-            draws = _average_strands(draws, self._reverse_positions(
+            draws = _average_strands(draws, self._to_forward_strand(
                 decoded(reverse_complement(X))))
         return _map(draws, lambda values: values.numpy())
 
-    def _reverse_positions(self, draws: Draws) -> Draws:
-        """Draws of reverse-complemented inputs in the forward orientation: a
-        profile's positions reversed (unchanged for one value per sequence)."""
-        if not self._profile:
+    def _to_forward_strand(self, draws: Draws) -> Draws:
+        """Draws of reverse-complemented inputs in the forward orientation
+        (torch tensors ``(..., n_columns)``): a profile's positions reversed,
+        and the plus and minus tasks of ``strand_pairs`` swapped."""
+        n_tasks = self._n_target_tasks()
+        order = strand_order(self._strand_pairs, n_tasks)
+        if not self._profile and order == sorted(order):
             return draws
-        n_tasks = self._profile_tasks
 
-        def flip(values):
+        def turn(values):
             shape = values.shape
-            return values.reshape(*shape[:-1], -1, n_tasks).flip(-2).reshape(shape)
-        return _map(draws, flip)
+            tasks = values.reshape(*shape[:-1], -1, n_tasks)  # (..., positions, tasks)
+            if self._profile:
+                tasks = tasks.flip(-2)
+            return tasks[..., order].reshape(shape)
+        return _map(draws, turn)
 
     def predict_draws(self, X) -> Draws:
         """The draws every prediction of this model is summarised from.
@@ -261,9 +292,14 @@ class _DrawsModule(torch.nn.Module):
         self.estimator._check_input_shape(tuple(x.shape[1:]))
         draws = self.estimator._decode(self.function(x))
         if self.estimator.strand_average:  # the reverse complement of one-hot (batch, L, 4)
-            draws = _average_strands(draws, self.estimator._reverse_positions(
+            draws = _average_strands(draws, self.estimator._to_forward_strand(
                 self.estimator._decode(self.function(x.flip(1, 2)))))
         return draws
+
+
+def _unordered(pairs) -> set:
+    """Strand pairs as a set of unordered pairs ((0, 1) swaps as (1, 0) does)."""
+    return {frozenset(pair) for pair in pairs}
 
 
 def _average_strands(forward: Draws, reverse: Draws) -> Draws:

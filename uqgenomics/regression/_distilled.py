@@ -185,6 +185,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     finetune_lr : float, default=1e-4
     prefit_teacher : bool, default=False
         Require ``teacher`` to be fitted already (an error otherwise).
+    %(strand_pairs_param)s
     %(shared_params)s
 
     Attributes
@@ -235,6 +236,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         finetune_epochs=0,
         finetune_lr=1e-4,
         prefit_teacher=False,
+        strand_pairs=(),
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -263,6 +265,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
+        self.strand_pairs = strand_pairs
         self.teacher = teacher
         self.n_teacher_members = n_teacher_members
         self.lambda_ = lambda_

@@ -46,6 +46,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         β-NLL weighting of heteroscedastic members (see
         :class:`HeteroscedasticRegressor`); only with ``heteroscedastic=True``.
     %(loss_param)s
+    %(strand_pairs_param)s
     %(shared_params)s
 
     Attributes
@@ -85,6 +86,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
         heteroscedastic=False,
         beta=0.0,
         loss="mse",
+        strand_pairs=(),
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -113,6 +115,7 @@ class EnsembleRegressor(UncertaintyRegressorMixin, MemberEnsemble):
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
+        self.strand_pairs = strand_pairs
         self.n_estimators = n_estimators
         self.bootstrap = bootstrap
         self.n_jobs = n_jobs

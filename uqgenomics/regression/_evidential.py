@@ -37,6 +37,7 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
     %(network_param)s
     coefficient : float, default=0.01
         λ, weight of the evidence regulariser.
+    %(strand_pairs_param)s
     %(shared_params)s
 
     Attributes
@@ -54,6 +55,7 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         network="cnn",
         *,
         coefficient=0.01,
+        strand_pairs=(),
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -82,6 +84,7 @@ class EvidentialRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
+        self.strand_pairs = strand_pairs
         self.coefficient = coefficient
 
     def _check_params(self):

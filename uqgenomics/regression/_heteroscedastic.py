@@ -40,6 +40,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         dropout layers).
     n_samples : int, default=100
         Dropout masks when ``mc_dropout=True``.
+    %(strand_pairs_param)s
     %(shared_params)s
 
     Attributes
@@ -61,6 +62,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
         max_log_var=10.0,
         mc_dropout=False,
         n_samples=100,
+        strand_pairs=(),
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -89,6 +91,7 @@ class HeteroscedasticRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
+        self.strand_pairs = strand_pairs
         self.beta = beta
         self.min_log_var = min_log_var
         self.max_log_var = max_log_var

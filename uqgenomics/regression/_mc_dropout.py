@@ -30,6 +30,7 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
     n_samples : int, default=100
         Dropout masks per prediction.
     %(loss_param)s
+    %(strand_pairs_param)s
     %(shared_params)s
 
     Attributes
@@ -50,6 +51,7 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
         *,
         n_samples=100,
         loss="mse",
+        strand_pairs=(),
         lr=1e-3,
         max_epochs=100,
         batch_size=128,
@@ -78,6 +80,7 @@ class MCDropoutRegressor(MCDropoutMixin, UncertaintyRegressorMixin, SingleNetwor
             random_state=random_state,
             verbose=verbose, **kwargs,
         )
+        self.strand_pairs = strand_pairs
         self.n_samples = n_samples
         self.loss = loss
 
