@@ -132,6 +132,27 @@ def test_an_unfitted_estimator_round_trips(tmp_path):
     assert _same(loaded.get_params(deep=False), model.get_params(deep=False))
 
 
+def test_augmentations_taking_operations_positionally_round_trip(tmp_path):
+    from uqgenomics.augment import JointAugment, ProfileReverseComplement, RandomShiftCrop
+
+    augment = JointAugment(RandomShiftCrop(48), ProfileReverseComplement(strand_pairs=[(0, 1)]))
+    model = EnsembleRegressor("cnn_task_base", n_estimators=1, strand_pairs=[(0, 1)],
+                              iterator_train__augment=augment, iterator_train__mode="replace")
+    loaded = uqgenomics.load(uqgenomics.save(model, tmp_path / "joint.safetensors"))
+    restored = loaded.get_params()["iterator_train__augment"]
+    assert [type(op) for op in restored.operations] == [RandomShiftCrop,
+                                                         ProfileReverseComplement]
+    assert (restored.crop_length, restored.strand_pairs) == (48, ((0, 1),))
+    assert loaded.strand_pairs == [(0, 1)]
+
+
+class Steps:
+    """Takes its operations positionally but keeps them under another name."""
+
+    def __init__(self, *operations):
+        self.kept = operations
+
+
 class MyTrunk(nn.Module):
     """A user's network: loads only when the caller trusts it."""
 
@@ -224,6 +245,9 @@ def test_what_cannot_be_saved_is_named(sequences, tmp_path):
                                augment=lambda x: x, **dict(TINY_CNN, max_epochs=1))
     with pytest.raises(TypeError, match="cannot save 'augment': a function"):
         uqgenomics.save(model, tmp_path / "no.safetensors")
+    with pytest.raises(TypeError, match=r"Steps does not keep its \*operations arguments"):
+        uqgenomics.save(model.set_params(augment=Steps(RandomMutation(0.1))),
+                        tmp_path / "no.safetensors")
     assert not (tmp_path / "no.safetensors").exists()
     with pytest.raises(ValueError, match="not a uqgenomics model"):
         save_file({"w": torch.zeros(2)}, tmp_path / "plain.safetensors")

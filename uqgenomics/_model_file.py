@@ -170,8 +170,14 @@ def _constructor_arguments(value, name: str) -> dict:
         return value.get_params(deep=False)
     arguments = {}
     for parameter in list(inspect.signature(type(value)).parameters.values()):
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        stars = {parameter.VAR_POSITIONAL: "*", parameter.VAR_KEYWORD: "**"}.get(
+            parameter.kind, "")
+        if stars and hasattr(value, parameter.name):  # e.g. JointAugment(*operations)
+            arguments[stars + parameter.name] = getattr(value, parameter.name)
             continue
+        if stars:
+            raise TypeError(f"cannot save {name!r}: {type(value).__name__} does not keep its "
+                            f"{stars}{parameter.name} arguments as an attribute of that name")
         if not hasattr(value, parameter.name):
             raise TypeError(f"cannot save {name!r}: {type(value).__name__} does not keep its "
                             f"constructor argument {parameter.name!r} as an attribute")
@@ -280,7 +286,14 @@ class _Reader:
             return self.estimator(encoded["__estimator__"])
         if "__object__" in encoded:
             cls = self.resolve(encoded["__object__"], (Callback,), any_uqgenomics=True)
-            value = cls(**{k: self.value(v) for k, v in encoded["params"].items()})
+            params = {k: self.value(v) for k, v in encoded["params"].items()}
+            positional = [v for k, v in params.items() if k.startswith("*")
+                          and not k.startswith("**")]
+            keywords = {k: v for k, v in params.items() if not k.startswith("*")}
+            for k, v in params.items():
+                if k.startswith("**"):
+                    keywords.update(v)
+            value = cls(*(positional[0] if positional else ()), **keywords)
             for name, fitted in encoded.get("fitted", {}).items():
                 setattr(value, name, self.value(fitted))
             return value
