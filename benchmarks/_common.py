@@ -88,6 +88,12 @@ def mean_ci(values, level: float = 0.95) -> list[float]:
     return [float(values.mean()), float(half / np.sqrt(len(values)))]
 
 
+def paired_cell(mean: float, half: float) -> str:
+    """A paired difference ``+m ± h`` (95 % t half-width), marked **apart** where
+    the interval excludes 0 (otherwise the seeds cannot tell the two apart)."""
+    return f"{mean:+.3f} ± {half:.3f}" + (" **apart**" if abs(mean) > half else "")
+
+
 def r_with_ci(r: float, n: int) -> str:
     """``r [low, high]`` (95 %), marked *noise* when the interval holds 0."""
     low, high = pearson_ci(r, n)

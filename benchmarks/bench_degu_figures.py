@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import SHARED_DATA, mean_ci, write_results
+from _common import SHARED_DATA, mean_ci, paired_cell, write_results
 from uqgenomics import DistilledRegressor, EnsembleRegressor, one_hot_encode
 from uqgenomics.datasets import load_lentimpra_wtc11
 from uqgenomics.encoding import reverse_complement_groups
@@ -269,8 +269,7 @@ def paired_section(paired, figure) -> str:
              "| network / data / members | seeds | " + " | ".join(c[0] for c in CONTRASTS)
              + " |", "|---|---|" + "---|" * len(CONTRASTS)]
     for name, cells in paired.items():
-        marks = [f"{m:+.3f} ± {h:.3f}" + (" **apart**" if abs(m) > h else "")
-                 for m, h, _ in cells.values()]
+        marks = [paired_cell(m, h) for m, h, _ in cells.values()]
         lines.append(f"| {name} | {next(iter(cells.values()))[2]} | " + " | ".join(marks)
                      + " |")
 

@@ -22,7 +22,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from _common import RESULTS
+from _common import RESULTS, paired_cell
 
 METRIC_NAMES = {
     "pearson": "Pearson r (higher is better)",
@@ -180,6 +180,36 @@ def other_figures(payloads: list[dict]) -> list[str]:
     return lines
 
 
+def interval_tables(payloads: list[dict]) -> list[str]:
+    """Markdown lines: the pages whose figures are means over seeds with a 95 %
+    t interval (``results.figures``: row -> figure -> [mean, half-width]), and
+    their differences paired by seed (``results.paired``), marked **apart**
+    where the interval excludes 0."""
+    lines = []
+    for payload in payloads:
+        figures = payload["results"].get("figures")
+        if not isinstance(figures, dict) or not figures:
+            continue
+        machine, name = payload["machine"], payload["benchmark"]
+        columns = list(dict.fromkeys(k for row in figures.values() for k in row))
+        lines += [f"### {name}", "", f"{machine['date'][:10]}, device {machine['device']}, "
+                  f"{machine['cores']} cores; setup, seeds and verdicts on `{name}.md`.", "",
+                  "| row | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+        lines += [f"| {row} | " + " | ".join(_format(cells.get(c, "–")) for c in columns)
+                  + " |" for row, cells in figures.items()]
+        paired = payload["results"].get("paired") or {}
+        contrasts = list(dict.fromkeys(k for row in paired.values() for k in row))
+        if paired:
+            lines += ["", "Paired by seed:", "",
+                      "| row | seeds | " + " | ".join(contrasts) + " |",
+                      "|---|---|" + "---|" * len(contrasts)]
+            lines += [f"| {row} | {next(iter(cells.values()))[2]} | "
+                      + " | ".join(paired_cell(*cells[c][:2]) for c in contrasts) + " |"
+                      for row, cells in paired.items()]
+        lines.append("")
+    return lines
+
+
 def _numbers(tree, prefix=""):
     if isinstance(tree, dict):
         for key, value in tree.items():
@@ -207,6 +237,8 @@ def build(folder: Path, scripts: Path | None = None) -> str:
              "over seeds; each benchmark's own page has its setup and notes.", "",
              *out_of_date(payloads, folder, scripts or folder.parent),
              "## Accuracy and calibration (method × dataset)", "", *metric_tables(payloads),
+             "## Figures over seeds with 95 % intervals (mean ± t half-width, not ± std)", "",
+             *interval_tables(payloads),
              "## Other figures (speed, cost, consistency)", "", *other_figures(payloads)]
     return "\n".join(lines).rstrip() + "\n"
 

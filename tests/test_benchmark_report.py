@@ -105,3 +105,17 @@ def test_a_library_change_after_the_measurement_is_listed(tmp_path, report, monk
         (tmp_path / "calibration_mpsa.json").write_text(json.dumps(payload))
         page = report.build(tmp_path, tmp_path)
         assert ("the library changed since (2026-11-22 12:00: a default changed)" in page) is listed
+
+
+def test_figures_with_intervals_get_their_own_section_with_paired_marks(tmp_path, report):
+    _write(tmp_path, "figure", {
+        "setup": {"seeds": [0, 1, 2]},
+        "figures": {"net 50% x10": {"ensemble": [0.3, 0.02], "distilled": [0.31, 0.01]}},
+        "paired": {"net 50% x10": {"distilled − ensemble": [0.01, 0.005, 3],
+                                   "ensemble − standard": [0.02, 0.05, 3]}}})
+    page = report.build(tmp_path)
+    section = page.split("## Figures over seeds with 95 % intervals")[1]
+    assert "| net 50% x10 | 0.300 ± 0.020 | 0.310 ± 0.010 |" in section
+    assert "| net 50% x10 | 3 | +0.010 ± 0.005 **apart** | +0.020 ± 0.050 |" in section
+    assert "### figure" not in page.split("## Other figures")[1]  # not twice
+
