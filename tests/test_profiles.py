@@ -240,6 +240,13 @@ def test_strand_pairs_swap_per_sequence_tasks_on_both_prediction_paths(profiles)
     with torch.no_grad():
         module = model.draws_module()(torch.as_tensor(encoded))
     assert_float32_close(module.means.numpy(), averaged.means, scale=scale)
+    # a reverse complement that keeps the targets would train each strand on the other's
+    from uqgenomics.augment import RandomAugment, RandomReverseComplement, evoaug_ops
+
+    for augment in (RandomReverseComplement(), RandomAugment(evoaug_ops())):
+        with pytest.raises(ValueError, match="keeps their targets, so the plus and minus"):
+            HeteroscedasticRegressor(strand_pairs=[(0, 1)], iterator_train__augment=augment,
+                                     **TINY_CNN).fit(X, totals)
 
 
 def test_strand_pairs_are_checked_before_training(profiles):

@@ -141,7 +141,9 @@ STRAND_PAIRS_PARAM_DOC = """
         strand of its reverse complement; tasks in no pair are unstranded
         (coverage, ATAC, MPRA activity) and only reversed. Must equal the
         ``strand_pairs`` of a ``ProfileReverseComplement`` training
-        augmentation, which is checked at ``fit``.
+        augmentation, which is checked at ``fit``; a training augmentation
+        that reverse-complements sequences but not their targets
+        (``RandomReverseComplement``, EvoAug's) is refused with pairs.
 """
 
 

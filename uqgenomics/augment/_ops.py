@@ -10,7 +10,9 @@ unlike EvoAug's insertion, which lengthens the batch, ours crops the
 lengthened sequence back to its centre. ``moves_positions`` says whether an
 operation moves bases along the sequence (which would misalign a profile
 target: profile models refuse those and take the joint augmentations of
-``_profile.py``).
+``_profile.py``); ``swaps_strands`` whether it turns whole sequences to the
+other strand (which would leave a stranded assay's plus and minus targets
+unswapped: regressors with ``strand_pairs`` refuse those).
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ class RandomReverseComplement:
     """Reverse-complement whole sequences with probability ``p`` (default ½)."""
 
     moves_positions = True
+    swaps_strands = True
 
     def __init__(self, p: float = 0.5):
         if not 0 <= p <= 1:
@@ -244,6 +247,7 @@ class RandomAugment:
     def __init__(self, ops, n_ops=(0, 2)):
         self.ops = list(ops)
         self.moves_positions = any(getattr(op, "moves_positions", False) for op in self.ops)
+        self.swaps_strands = any(getattr(op, "swaps_strands", False) for op in self.ops)
         low, high = n_ops
         if not 0 <= low <= high or low > len(self.ops):
             raise ValueError(f"n_ops must satisfy 0 <= min <= max and min <= {len(self.ops)} "

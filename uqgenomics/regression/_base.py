@@ -70,7 +70,15 @@ class UncertaintyRegressorMixin(RegressorMixin):
     def _check_params(self) -> None:
         super()._check_params()
         pairs = check_strand_pairs(self._strand_pairs)
-        declared = getattr(self._training_augment(), "strand_pairs", None)
+        augment = self._training_augment()
+        if pairs and getattr(augment, "swaps_strands", False):
+            raise ValueError(
+                f"{type(augment).__name__} reverse-complements training sequences but keeps "
+                f"their targets, so the plus and minus tasks of strand_pairs={list(pairs)} "
+                "would be learnt on the wrong strand: drop the reverse complement from the "
+                "training augmentation (strand_average=True averages both strands at "
+                "prediction), or for profiles use ProfileReverseComplement(strand_pairs=...)")
+        declared = getattr(augment, "strand_pairs", None)
         if declared is not None and _unordered(declared) != _unordered(pairs):
             raise ValueError(
                 f"the training augmentation swaps the strand pairs {list(declared)} but "
