@@ -171,10 +171,8 @@ def other_figures(payloads: list[dict]) -> list[str]:
                    if not DETAIL_KEYS & set(path.split("."))]
         if not figures:
             continue
-        machine = payload["machine"]
-        lines += [f"### {payload['benchmark']}", "",
-                  f"{machine['date'][:10]}, device {machine['device']}, "
-                  f"{machine['cores']} cores", "", "| figure | value |", "|---|---|"]
+        lines += [f"### {payload['benchmark']}", "", _measured_on(payload["machine"]), "",
+                  "| figure | value |", "|---|---|"]
         lines += [f"| {path} | {_format(value)} |" for path, value in figures]
         lines.append("")
     return lines
@@ -190,10 +188,10 @@ def interval_tables(payloads: list[dict]) -> list[str]:
         figures = payload["results"].get("figures")
         if not isinstance(figures, dict) or not figures:
             continue
-        machine, name = payload["machine"], payload["benchmark"]
+        name = payload["benchmark"]
         columns = list(dict.fromkeys(k for row in figures.values() for k in row))
-        lines += [f"### {name}", "", f"{machine['date'][:10]}, device {machine['device']}, "
-                  f"{machine['cores']} cores; setup, seeds and verdicts on `{name}.md`.", "",
+        lines += [f"### {name}", "", f"{_measured_on(payload['machine'])}; setup, seeds and "
+                  f"verdicts on `{name}.md`.", "",
                   "| row | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
         lines += [f"| {row} | " + " | ".join(_format(cells.get(c, "–")) for c in columns)
                   + " |" for row, cells in figures.items()]
@@ -208,6 +206,10 @@ def interval_tables(payloads: list[dict]) -> list[str]:
                       for row, cells in paired.items()]
         lines.append("")
     return lines
+
+
+def _measured_on(machine: dict) -> str:
+    return f"{machine['date'][:10]}, device {machine['device']}, {machine['cores']} cores"
 
 
 def _numbers(tree, prefix=""):

@@ -286,14 +286,16 @@ class _Reader:
             return self.estimator(encoded["__estimator__"])
         if "__object__" in encoded:
             cls = self.resolve(encoded["__object__"], (Callback,), any_uqgenomics=True)
-            params = {k: self.value(v) for k, v in encoded["params"].items()}
-            positional = [v for k, v in params.items() if k.startswith("*")
-                          and not k.startswith("**")]
-            keywords = {k: v for k, v in params.items() if not k.startswith("*")}
-            for k, v in params.items():
-                if k.startswith("**"):
-                    keywords.update(v)
-            value = cls(*(positional[0] if positional else ()), **keywords)
+            args, kwargs = (), {}  # "*name" / "**name": the arguments taken by star
+            for key, encoded_value in encoded["params"].items():
+                argument = self.value(encoded_value)
+                if key.startswith("**"):
+                    kwargs.update(argument)
+                elif key.startswith("*"):
+                    args = argument
+                else:
+                    kwargs[key] = argument
+            value = cls(*args, **kwargs)
             for name, fitted in encoded.get("fitted", {}).items():
                 setattr(value, name, self.value(fitted))
             return value
