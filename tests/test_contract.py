@@ -126,6 +126,15 @@ def test_multi_task_regression_keeps_the_task_axis(name, sequences):
     assert model.predict_draws(X_test).means.shape[1:] == (len(X_test), 2)
 
 
+def test_a_missing_part_is_positive_zero_for_negative_means():
+    """Without a noise head the aleatoric std is 0.0, not -0.0 (printed '-0.')
+    where the mean is negative, in NumPy and in torch."""
+    for means in (np.array([[-1.5, 2.0], [-0.5, 1.0]]), torch.tensor([[-1.5, 2.0], [-0.5, 1.0]])):
+        aleatoric = np.asarray(Draws(means).summarize().aleatoric)
+        np.testing.assert_array_equal(aleatoric, 0)
+        assert not np.signbit(aleatoric).any()
+
+
 def test_draws_module_matches_predict_uncertainty(fitted_regressor, sequences):
     """The torch counterpart (attribution) computes what prediction computes."""
     fitted = fitted_regressor

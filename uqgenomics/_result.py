@@ -99,7 +99,8 @@ class Draws:
         epistemic = ((self.means - mean) ** 2).mean(0)
         if self.epistemic_variance is not None:
             epistemic = epistemic + self.epistemic_variance
-        aleatoric = mean * 0 if self.variances is None else self.variances.mean(0)
+        # abs: a plain ``mean * 0`` is -0.0 where the mean is negative, printed as '-0.'
+        aleatoric = abs(mean * 0) if self.variances is None else self.variances.mean(0)
         return UncertaintyResult(mean=mean, epistemic=epistemic ** 0.5,
                                  aleatoric=aleatoric ** 0.5)
 
