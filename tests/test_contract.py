@@ -281,6 +281,10 @@ def test_groups_stay_on_one_side_of_the_validation_split(name, sequences):
         clone(estimator).fit(both, labels, groups=groups[:-1])
     with pytest.raises(ValueError, match="validation_data was given too"):
         clone(estimator).fit(both, labels, groups=groups, validation_data=(both, labels))
+    for malformed, given in (((both,), "a tuple of 1 elements"), (both, "a ndarray")):
+        with pytest.raises(ValueError, match=rf"validation_data must be the tuple \(X_val, "
+                                             rf"y_val\).*; got {given}"):
+            clone(estimator).fit(both, labels, validation_data=malformed)
     with pytest.raises(ValueError, match="makes none"):
         clone(estimator).set_params(validation_fraction=None).fit(both, labels, groups=groups)
 

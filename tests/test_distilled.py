@@ -98,6 +98,19 @@ def test_teacher_without_aleatoric_is_refused(features, teacher):
         DistilledRegressor(teacher=teacher, aleatoric="replicate").fit(X[:100], y[:100])
 
 
+def test_fitted_teacher_of_other_tasks_is_refused(features, teacher):
+    """A student learns its teacher's outputs: a teacher fitted on other tasks
+    than y's would train it on them (it did, silently, with any shape)."""
+    X, y, _ = features
+    with pytest.raises(ValueError, match=r"teacher predicts targets of shape \(\) per sample "
+                                         r"but y has \(2,\)"):
+        DistilledRegressor(teacher=teacher, **MLP).fit(X[:100], np.column_stack([y, y])[:100])
+    two_tasks = EnsembleRegressor(n_estimators=2, **dict(MLP, max_epochs=1)).fit(
+        X[:100], np.column_stack([y, -y])[:100])
+    with pytest.raises(ValueError, match=r"shape \(2,\) per sample but y has \(\)"):
+        DistilledRegressor(teacher=two_tasks, **MLP).fit(X[:100], y[:100])
+
+
 def test_default_teacher_is_fitted_here(features):
     X, y, _ = features
     params = dict(MLP, max_epochs=3)
@@ -287,3 +300,14 @@ def test_validation_data_with_replicates(features, teacher):
     with pytest.raises(ValueError, match="needs y_replicates"):
         student.fit(X[:800], y[:800], y_replicates=replicates[:800],
                     validation_data=(X[800:1000], y[800:1000]))
+    with pytest.raises(ValueError, match="got a tuple of 4 elements"):
+        student.fit(X[:800], y[:800], y_replicates=replicates[:800],
+                    validation_data=(X[800:1000], y[800:1000], replicates[800:1000], y[:5]))
+    # replicates that the chosen aleatoric source would leave unused are refused
+    for aleatoric in (None, "teacher"):
+        unused = DistilledRegressor(teacher=teacher, aleatoric=aleatoric, **params)
+        with pytest.raises(ValueError, match=f"aleatoric={aleatoric!r} does not use them"):
+            unused.fit(X[:800], y[:800], y_replicates=replicates[:800])
+        with pytest.raises(ValueError, match="does not use them"):
+            unused.fit(X[:800], y[:800],
+                       validation_data=(X[800:1000], y[800:1000], replicates[800:1000]))

@@ -24,7 +24,7 @@ from ._engine._device import check_precision, resolve_device
 from ._engine._fitting import fit_network, make_net
 from ._engine._inference import forward_in_batches
 from ._engine._mc_dropout import has_dropout
-from ._validation import check_profile_targets, check_targets, check_X
+from ._validation import check_profile_targets, check_targets, check_validation_data, check_X
 from .networks import HeadedNetwork, build_trunk
 from .networks._profile import ProfileHeads
 from .networks._registry import is_profile_network
@@ -426,7 +426,7 @@ class BaseUncertaintyEstimator(BaseEstimator):
         groups = self._check_groups(groups, len(X), validation_data)
         rng = check_random_state(self.random_state)
         if validation_data is not None:
-            X_val, y_val = validation_data
+            X_val, y_val = check_validation_data(validation_data)
             X_val = check_X(self, X_val, reset=False)
             y_val = self._encode_targets(y_val, X_val, fit=False)
             if X_val.shape[1:] != X.shape[1:] or y_val.shape[1:] != y.shape[1:]:

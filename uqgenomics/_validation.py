@@ -223,6 +223,31 @@ def check_targets(estimator, y, X) -> np.ndarray:
     return y
 
 
+def check_validation_data(validation_data, forms=("(X_val, y_val)",)) -> tuple:
+    """``validation_data`` as a tuple in one of ``forms``.
+
+    Parameters
+    ----------
+    validation_data : tuple or list
+        ``(X_val, y_val)``, or a longer form where ``forms`` allows one.
+    forms : tuple of str, default=("(X_val, y_val)",)
+        The accepted forms, shortest first, each one element longer than
+        the last (``"(X_val, y_val, y_replicates_val)"`` after the pair).
+
+    Returns
+    -------
+    validation_data : tuple
+        Of ``len`` between 2 and ``len(forms) + 1``.
+    """
+    n_allowed = range(2, len(forms) + 2)
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in n_allowed:
+        given = (f"a {type(validation_data).__name__} of {len(validation_data)} elements"
+                 if isinstance(validation_data, (tuple, list))
+                 else f"a {type(validation_data).__name__}")
+        raise ValueError(f"validation_data must be the tuple {' or '.join(forms)}; got {given}")
+    return tuple(validation_data)
+
+
 def check_profile_targets(estimator, y, X) -> np.ndarray:
     """Validate the profile targets of a profile network.
 

@@ -20,6 +20,7 @@ from .._result import Draws
 from .._validation import (
     check_profile_targets,
     check_targets,
+    check_validation_data,
     check_X,
     labelling_augmented_batches,
 )
@@ -335,6 +336,16 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         """
         self._reject_fit_params(fit_params, "X, y, y_replicates, validation_data, groups")
         self._check_params()
+        if validation_data is not None:
+            validation_data = check_validation_data(
+                validation_data, ("(X_val, y_val)", "(X_val, y_val, y_replicates_val)"))
+        replicates_given = y_replicates is not None or len(validation_data or ()) == 3
+        if replicates_given and self.aleatoric not in ("replicates", "teacher_replicates"):
+            raise ValueError(
+                f"replicates were given (y_replicates, or a third element in validation_data) "
+                f"but aleatoric={self.aleatoric!r} does not use them: set "
+                "aleatoric='replicates' (a head learns their spread) or 'teacher_replicates', "
+                "or leave them out")
         X_checked = check_X(self, X, reset=True)
         y = (check_profile_targets if self._profile else check_targets)(self, y, X_checked)
         self.target_shape_ = y.shape[1:]  # of y, not of the student's [μ, σ_epi(, σ_ale)]
@@ -347,10 +358,11 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             teacher_data = self._replicate_teacher_data(X, y, y_replicates, validation_data,
                                                          groups)
             self.teacher_ = self._fitted_teacher(*teacher_data)
-            self._check_replicate_teacher(X_checked[:1], teacher_data[1].shape[1:])
+            self._check_teacher_targets(X_checked[:1], teacher_data[1].shape[1:])
             dropped = len(X_checked) - len(teacher_data[1])
         else:
             self.teacher_ = self._fitted_teacher(X, y, validation_data, groups)
+            self._check_teacher_targets(X_checked[:1], y.shape[1:])
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
         X, train_targets, kept = self._training_targets(X, y_replicates, targets)
         self.n_dropped_ = len(X_checked) - len(kept)
@@ -500,14 +512,22 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             validation = (X_val, y_val)
         return X, teacher_y, validation, None if groups is None else groups[keep]
 
-    def _check_replicate_teacher(self, x, shape) -> None:
-        """A teacher for ``'teacher_replicates'`` must predict [y, replicate std]."""
+    def _check_teacher_targets(self, x, shape) -> None:
+        """The teacher must predict one sample's targets in ``shape``: y's, or
+        for ``'teacher_replicates'`` [y, replicate std] side by side. A fitted
+        teacher of other tasks would train the student on them."""
         predicted = np.shape(self.teacher_.predict(x))[1:]
-        if predicted != tuple(shape):
+        if predicted == tuple(shape):
+            return
+        if self.aleatoric == "teacher_replicates":
             raise ValueError(
                 f"aleatoric='teacher_replicates' needs a teacher fitted on the measurement and "
                 f"its replicate std side by side (targets of shape {tuple(shape)} per sample); "
                 f"the given teacher predicts {predicted}: pass it unfitted, and it is fitted so")
+        raise ValueError(
+            f"the teacher predicts targets of shape {predicted} per sample but y has "
+            f"{tuple(shape)}: the student learns the teacher's outputs, so its teacher must be "
+            "fitted on y's tasks (or pass the teacher unfitted, and it is fitted on y)")
 
     def _fitted_target_shape(self, X, y):
         return self.target_shape_  # set from y at the start of fit
