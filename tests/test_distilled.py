@@ -111,6 +111,18 @@ def test_fitted_teacher_of_other_tasks_is_refused(features, teacher):
         DistilledRegressor(teacher=two_tasks, **MLP).fit(X[:100], y[:100])
 
 
+def test_teacher_without_spread_is_refused(features):
+    """A one-member teacher has no epistemic spread to distil."""
+    X, y, _ = features
+    single = EnsembleRegressor(n_estimators=1, **dict(MLP, max_epochs=1)).fit(X[:100], y[:100])
+    for log_targets in (False, True):
+        with pytest.raises(ValueError, match="epistemic std is 0 on every training sample"):
+            DistilledRegressor(teacher=single, log_targets=log_targets, **MLP).fit(
+                X[:100], y[:100])
+    with pytest.raises(ValueError, match="n_teacher_members must be"):
+        DistilledRegressor(n_teacher_members=1, **MLP).fit(X[:100], y[:100])
+
+
 def test_default_teacher_is_fitted_here(features):
     X, y, _ = features
     params = dict(MLP, max_epochs=3)

@@ -146,8 +146,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         un-fits a teacher: wrap it in ``sklearn.frozen.FrozenEstimator`` to
         keep it fitted.
     n_teacher_members : int, default=10
-        Members of the default teacher (DEGU uses 10); ignored when
-        ``teacher`` is given.
+        Members of the default teacher (DEGU uses 10; at least 2, as one
+        member has no spread to distil); ignored when ``teacher`` is given.
     lambda_ : float, default=1.0
         Weight of the epistemic loss term.
     gamma : float, default=1.0
@@ -365,6 +365,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             self._check_teacher_targets(X_checked[:1], y.shape[1:])
         targets = TeacherTargets(self.teacher_, self.aleatoric, self.log_targets)
         X, train_targets, kept = self._training_targets(X, y_replicates, targets)
+        self._check_teacher_spread(train_targets, targets)
         self.n_dropped_ = len(X_checked) - len(kept)
         if self.aleatoric == "teacher_replicates":
             self.n_dropped_ = dropped  # from the teacher's training data
@@ -436,7 +437,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             raise ValueError(f"augment_mode must be 'append' or 'replace', got "
                              f"{self.augment_mode!r}")
         check_int(self, "finetune_epochs", minimum=0)
-        check_int(self, "n_teacher_members", minimum=1)
+        check_int(self, "n_teacher_members", minimum=2)  # one member has no spread to distil
         for name in ("lambda_", "gamma"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
@@ -511,6 +512,18 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                                        replicates_val[0] if replicates_val else None)
             validation = (X_val, y_val)
         return X, teacher_y, validation, None if groups is None else groups[keep]
+
+    def _check_teacher_spread(self, train_targets, targets) -> None:
+        """A teacher whose epistemic std is 0 on every training row (one member,
+        or members that are all alike) leaves the epistemic head nothing to learn."""
+        n = train_targets.shape[1] // self._n_parts
+        no_spread = np.float32(targets.encode(np.zeros(1))[0])
+        if np.all(train_targets[:, n:2 * n] == no_spread):
+            raise ValueError(
+                f"the teacher's epistemic std is 0 on every training sample (a "
+                f"{type(self.teacher_).__name__} of one member, or members all alike): the "
+                "student's epistemic head would learn 0. Distil an ensemble of 2 or more "
+                "members trained from different seeds")
 
     def _check_teacher_targets(self, x, shape) -> None:
         """The teacher must predict one sample's targets in ``shape``: y's, or
