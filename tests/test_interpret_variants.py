@@ -107,6 +107,47 @@ def test_deep_shap_is_exact_for_silu_and_warns_where_it_is_not(sequences):
                   background=background[:5], part="epistemic")
 
 
+def _hooks_and_state(model):
+    """Every layer's hooks and the state_dict's keys of a fitted estimator."""
+    networks = model._fitted_networks()
+    hooks = [(len(m._forward_hooks), len(m._backward_hooks)) for n in networks
+             for m in n.modules()]
+    return hooks, [list(n.state_dict()) for n in networks]
+
+
+def test_deep_shap_leaves_the_model_as_it_found_it(models, sequences, tmp_path, monkeypatch):
+    """shap's DeepExplainer left its layers' inputs and outputs as Parameters on
+    our networks (the saved file no longer loaded) and, when it failed, its
+    DeepLIFT hooks, which would rewrite later gradients."""
+    shap = pytest.importorskip("shap")
+    import uqgenomics
+
+    _, student, _ = models
+    _, _, X_test, _ = sequences
+    found = _hooks_and_state(student)
+    expected = saliency(student, X_test[:3])
+    deep_shap(student, X_test[:3], background=one_hot_encode(list(X_test[5:15])))
+    assert _hooks_and_state(student) == found
+    uqgenomics.save(student, tmp_path / "student.safetensors")
+    loaded = uqgenomics.load(tmp_path / "student.safetensors")
+    assert_float32_close(loaded.predict(X_test), student.predict(X_test))
+
+    real = shap.DeepExplainer
+
+    class FailsHalfway(real):
+        def shap_values(self, X, **kwargs):  # hooks on, then an op it cannot take
+            self.explainer.add_handles(self.explainer.model, lambda *args: None,
+                                       lambda *args: None)
+            raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(shap, "DeepExplainer", FailsHalfway)
+    with pytest.warns(RuntimeWarning, match=r"DeepExplainer failed \(unsupported operation\)"):
+        deep_shap(student, X_test[:3], background=one_hot_encode(list(X_test[5:15])))
+    assert _hooks_and_state(student) == found
+    # the same gradients as before (a DeepLIFT hook left on would rewrite them)
+    assert_float32_close(saliency(student, X_test[:3]), expected)
+
+
 def test_consistency_metrics():
     rng = np.random.default_rng(0)
     reference = rng.normal(size=(6, 20, 4))

@@ -36,6 +36,34 @@ def _deeplift_rules(op_handler):
             del op_handler[name]
 
 
+@contextlib.contextmanager
+def _left_as_found(model: torch.nn.Module):
+    """Remove what shap's DeepExplainer adds to ``model``'s layers, on exit.
+
+    DeepExplainer stores each layer's input and output as Parameters ``x``
+    and ``y`` and removes them only from layers inside torch containers;
+    our networks' layers kept them (a fitted model's ``state_dict`` grew,
+    and ``load`` of its saved file failed). When it raises, it also leaves
+    its hooks on, which would rewrite later gradients (saliency) by DeepLIFT
+    rules. Parameters and forward / backward hooks added are taken off here.
+    """
+    def kept(module):
+        return (set(module._parameters), set(module._forward_hooks),
+                set(module._backward_hooks))
+
+    before = {module: kept(module) for module in model.modules()}
+    try:
+        yield
+    finally:
+        for module, (parameters, forward, backward) in before.items():
+            for name in set(module._parameters) - parameters:
+                delattr(module, name)
+            for key in set(module._forward_hooks) - forward:
+                del module._forward_hooks[key]
+            for key in set(module._backward_hooks) - backward:
+                del module._backward_hooks[key]
+
+
 def _without_rule(model, op_handler) -> list[str]:
     """Leaf layers DeepExplainer has no DeepLIFT rule for (it passes plain
     gradients through them)."""
@@ -138,12 +166,13 @@ def deep_shap(estimator, X, background="sample", n_background: int = 100,
                     "explainer='gradient' (expected gradients) needs no rules",
                     RuntimeWarning, stacklevel=2)
             try:
-                deep = shap.DeepExplainer(model, reference)
-                with warnings.catch_warnings():  # named above, not once per layer
-                    warnings.filterwarnings("ignore", "unrecognized nn.Module")
-                    values = [deep.shap_values(b, check_additivity=False) for b in
-                              tqdm(batches, desc="DeepSHAP", unit="batch",
-                                   disable=not progress)]
+                with _left_as_found(model):
+                    deep = shap.DeepExplainer(model, reference)
+                    with warnings.catch_warnings():  # named above, not once per layer
+                        warnings.filterwarnings("ignore", "unrecognized nn.Module")
+                        values = [deep.shap_values(b, check_additivity=False) for b in
+                                  tqdm(batches, desc="DeepSHAP", unit="batch",
+                                       disable=not progress)]
             except Exception as error:  # shap raises bare errors for unsupported ops
                 warnings.warn(f"DeepExplainer failed ({error}); using GradientExplainer",
                               RuntimeWarning, stacklevel=2)
