@@ -64,6 +64,15 @@ def test_unseen_validation_label_and_regression_target(labelled):
         model.fit(X, np.linspace(0, 1, len(X)))
 
 
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS))
+def test_one_class_is_refused_before_training(name, labelled):
+    """The first rows of a table sorted by class hold one class: a model of
+    it would predict that class everywhere with no uncertainty."""
+    X, y, _, _ = labelled
+    with pytest.raises(ValueError, match="at least 2 classes; y has one class, 'low'"):
+        make_classifier(name, **TINY_CNN).fit(X[:50], np.full(50, "low"))
+
+
 def test_entropy_decomposition_of_ensemble_matches_members(labelled):
     X, y, X_test, _ = labelled
     model = EnsembleClassifier(n_estimators=3, **TINY_CNN).fit(X, y)

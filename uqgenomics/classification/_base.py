@@ -57,6 +57,12 @@ class UncertaintyClassifierMixin(ClassifierMixin):
                              f"got {type_of_target(y)}")
         if fit:
             self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes; y has one "
+                    f"class, {self.classes_.tolist()[0]!r}, and a model of it would predict "
+                    "it for any input with no uncertainty. Is the data sorted by class? "
+                    "Shuffle before taking a subset")
         return class_indices(self.classes_, y)
 
     def _density_labels(self, y):
