@@ -41,8 +41,8 @@ def _left_as_found(model: torch.nn.Module):
     """Remove what shap's DeepExplainer adds to ``model``'s layers, on exit.
 
     DeepExplainer stores each layer's input and output as Parameters ``x``
-    and ``y`` and removes them only from layers inside torch containers;
-    our networks' layers kept them (a fitted model's ``state_dict`` grew,
+    and ``y`` and removes them only from layers inside torch containers
+    (shap/shap#4839, open in shap 0.51); our networks' layers kept them (a fitted model's ``state_dict`` grew,
     and ``load`` of its saved file failed). When it raises, it also leaves
     its hooks on, which would rewrite later gradients (saliency) by DeepLIFT
     rules. Parameters and forward / backward hooks added are taken off here.
