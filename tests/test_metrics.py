@@ -192,6 +192,13 @@ def test_string_labels_through_classes(classification_data):
         brier_score(["ctcf", "nope"], proba[:2], classes=classes)
     with pytest.raises(ValueError, match="sum to 1"):
         brier_score([0, 1], [[0.5, 0.6], [0.5, 0.5]])
+    # labels that are not column indices are refused without classes (a fractional
+    # label was truncated to an index, silently)
+    with pytest.raises(ValueError, match=r"labels such as '\w+': pass classes=model.classes_"):
+        expected_calibration_error(classes[y], proba)
+    with pytest.raises(ValueError, match="labels such as 0.5"):
+        classification_nll([0.0, 0.5], proba[:2])
+    assert brier_score(np.array([0.0, 2.0]), proba[:2]) == brier_score([0, 2], proba[:2])
 
 
 def test_entropy_decomposition():

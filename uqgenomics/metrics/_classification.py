@@ -33,6 +33,14 @@ def _check_proba(y_true, proba, classes=None) -> tuple[np.ndarray, np.ndarray]:
             y = np.array([lookup[label] for label in y.tolist()], dtype=np.int64)
         except KeyError as error:
             raise ValueError(f"label {error.args[0]!r} is not in classes") from None
+    elif y.dtype.kind not in "biu" and not (
+            y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
+        example = next((label for label in y.tolist() if not (
+            isinstance(label, (int, float)) and float(label).is_integer())), y.tolist()[0])
+        raise ValueError(
+            f"y_true must be class indices (0 … {proba.shape[1] - 1}, the columns of proba) "
+            f"unless classes is given; got labels such as {example!r}: pass "
+            "classes=model.classes_ (the order of predict_proba's columns)")
     y = y.astype(np.int64)
     if np.any((y < 0) | (y >= proba.shape[1])):
         raise ValueError(f"y_true must be class indices in [0, {proba.shape[1] - 1}]")
