@@ -196,6 +196,14 @@ def test_auto_augmentation_is_degus_recipe_where_it_applies(sequences, features,
     F, y_features, _ = features  # k-mer-like features: no sequence to augment
     on_features = DistilledRegressor(teacher=teacher, **dict(MLP, max_epochs=1))
     assert on_features.fit(F[:300], y_features[:300]).augment_ is None
+    # refused before the teacher trains: a recipe on features, a fine-tune after nothing
+    for augment in ("degu", "evoaug"):
+        with pytest.raises(ValueError, match=rf"augment='{augment}' mutates one-hot sequences"):
+            DistilledRegressor(augment=augment, **MLP).fit(F[:300], y_features[:300])
+    for augment, params, inputs in ((None, TINY_CNN, (X, y)),
+                                    ("auto", MLP, (F[:300], y_features[:300]))):
+        with pytest.raises(ValueError, match="finetune_epochs=2 fine-tunes"):
+            DistilledRegressor(augment=augment, finetune_epochs=2, **params).fit(*inputs)
 
 
 def test_frozen_teacher_survives_clone(features, teacher):

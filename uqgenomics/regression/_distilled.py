@@ -182,7 +182,8 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         teacher pass per batch more.
     augment_mode : {'replace', 'append'}, default='replace'
     finetune_epochs : int, default=0
-        Epochs on the original data after training with ``augment``.
+        Epochs on the original data after training with ``augment``
+        (refused where the student trains without augmentation).
     finetune_lr : float, default=1e-4
     prefit_teacher : bool, default=False
         Require ``teacher`` to be fitted already (an error otherwise).
@@ -353,6 +354,7 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
         n_targets = self._n_parts * int(np.prod(y.shape[1:], dtype=int))
         self._check_strand_average(X_checked)
         self._check_network(X_checked[:1], np.zeros((1, n_targets), dtype=np.float32))
+        self.augment_ = self._resolve_augment(X_checked)
         groups = self._check_groups(groups, len(X_checked), validation_data)
         if self.aleatoric == "teacher_replicates":
             teacher_data = self._replicate_teacher_data(X, y, y_replicates, validation_data,
@@ -383,7 +385,6 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
             X, train_targets, validation, None if groups is None else groups[kept])
         targets.standardize = self._standardize  # augmented batches: the same units
         self.seed_ = int(rng.randint(2**31 - 1))
-        self.augment_ = self._resolve_augment(X)
         iterator_params = {"augment": self._augmentation(), "labeller": targets,
                            "mode": self.augment_mode}
         self.net_ = self._fit_network(X, train_targets, validation, self.seed_,
@@ -446,11 +447,23 @@ class DistilledRegressor(UncertaintyRegressorMixin, SingleNetworkEstimator):
                             f"{type(self.teacher).__name__}")
 
     def _resolve_augment(self, X):
-        """``augment`` with ``'auto'`` resolved for the validated training ``X``."""
-        if self.augment != "auto":
-            return self.augment
+        """``augment`` with ``'auto'`` resolved for the validated training ``X``;
+        a recipe for inputs it cannot take, or a fine-tune with nothing to follow,
+        refused before the teacher trains."""
         one_hot = X.ndim == 3 and X.shape[-1] == 4
-        return "degu" if one_hot and not self._profile else None
+        augment = self.augment
+        if augment == "auto":
+            augment = "degu" if one_hot and not self._profile else None
+        elif isinstance(augment, str) and not one_hot:
+            raise ValueError(f"augment={augment!r} mutates one-hot sequences (batch, length, 4); "
+                             f"these inputs have shape {X.shape[1:]} per sample: use "
+                             "augment=None (or 'auto', which is None for them)")
+        if augment is None and self.finetune_epochs:
+            raise ValueError(f"finetune_epochs={self.finetune_epochs} fine-tunes on the original "
+                             "data after augmented training, but this student trains without "
+                             "augmentation: set finetune_epochs=0 (or train longer with "
+                             "max_epochs)")
+        return augment
 
     def _augmentation(self):
         """The training augmentation: a named recipe built afresh, or ``augment_``."""
