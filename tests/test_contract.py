@@ -210,6 +210,12 @@ def test_bad_input_is_refused_before_any_training(name, sequences):
         make(name, filters=3).fit(X, targets)
     with pytest.raises(ValueError, match="batch_size"):
         clone(estimator).set_params(batch_size=0).fit(X, targets)
+    # skorch's own names for lr and batch_size would train with other values than
+    # get_params reports
+    with pytest.raises(ValueError, match=r"optimizer__lr duplicates lr= .* pass lr=0.5"):
+        make(name, **dict(PARAMS, optimizer__lr=0.5)).fit(X, targets)
+    with pytest.raises(ValueError, match="iterator_train__batch_size duplicates batch_size="):
+        make(name, **dict(PARAMS, iterator_train__batch_size=7)).fit(X, targets)
     with pytest.raises(ValueError, match="'Z' in sequence 1 at position 2"):
         clone(estimator).fit(["ACGT", "ACZT", "ACGA"], targets[:3])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

@@ -277,6 +277,15 @@ class BaseUncertaintyEstimator(BaseEstimator):
                 f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; "
                 f"prefixed parameters must start with one of {ROUTED_PREFIXES}"
             )
+        shadowed = {"optimizer__lr": "lr", "iterator_train__batch_size": "batch_size",
+                    "iterator_valid__batch_size": "batch_size"}
+        clash = sorted(set(self._routed_kwargs) & set(shadowed))
+        if clash:
+            key = clash[0]
+            raise ValueError(
+                f"{key} duplicates {shadowed[key]}= (skorch would train with {key} while "
+                f"get_params reports {shadowed[key]}={getattr(self, shadowed[key])!r}): pass "
+                f"{shadowed[key]}={self._routed_kwargs[key]!r} instead")
         check_int(self, "max_epochs", minimum=1)
         check_int(self, "batch_size", minimum=1)
         check_int(self, "patience", minimum=1, allow_none=True)
