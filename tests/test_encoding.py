@@ -124,6 +124,21 @@ def test_table_reader(tmp_path):
     assert sequences.dtype == object and sequences.tolist() == ["AC"]
     with pytest.raises(ValueError, match="no column"):
         read_table(path, target_columns="missing")
+    # cells read as written: pandas' missing-value words stay sequences
+    path.write_text("seq\tdev\nNA\t1\nnan\t2\n")
+    assert read_table(path, target_columns="dev")[0].tolist() == ["NA", "nan"]
+    # an empty sequence or a target that is not a number: the rows are named,
+    # nothing dropped (with pandas 2 a missing sequence became the sequence 'nan')
+    path.write_text("seq\tdev\nACGT\t1\n\t2\nGGCC\t3\n")
+    with pytest.raises(ValueError, match=r"column 'seq' has no sequence on 1 of 3 rows "
+                                         r"\(data rows \[2\]"):
+        read_table(path, target_columns="dev")
+    path.write_text("seq\tdev\nACGT\tn/a\nGGCC\t\nAAAA\tinf\nCCCC\t 0.5\n")
+    with pytest.raises(ValueError, match=r"'dev' has no finite number on 3 of 4 rows \(data "
+                                         r"rows \[1, 2, 3\].*the first reads 'n/a'"):
+        read_table(path, target_columns="dev")
+    path.write_text("seq\tdev\nACGT\t 0.5\n")
+    np.testing.assert_array_equal(read_table(path, target_columns="dev")[1], [0.5])
 
 
 def test_dna_encoder_transformer_learns_length():

@@ -87,11 +87,19 @@ def read_table(
         Strings; an array, so that it indexes like ``y`` and MAPIE's
         wrappers count its samples.
     y : ndarray of shape (n_rows,) or (n_rows, n_targets), float64, or None
+
+    Raises
+    ------
+    ValueError
+        For a row without a sequence, or a target cell that is not a finite
+        number (empty, ``NA``, text): the rows are named, nothing is dropped.
+        Cells are read as written, so a sequence such as ``NA`` stays a
+        sequence rather than pandas' missing value.
     """
     if sep is None:
         stem = os.fspath(path).removesuffix(".gz")
         sep = "\t" if stem.endswith((".tsv", ".txt")) else ","
-    frame = pd.read_csv(path, sep=sep)
+    frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
     columns = [sequence_column]
     if target_columns is not None:
         single = isinstance(target_columns, str)
@@ -102,8 +110,25 @@ def read_table(
         raise ValueError(
             f"{os.fspath(path)} has no column(s) {missing}; it has {list(frame.columns)}"
         )
-    sequences = np.asarray(frame[sequence_column].astype(str).tolist(), dtype=object)
+    sequences = np.asarray(frame[sequence_column].tolist(), dtype=object)
+    _refuse_rows(path, sequence_column, sequences == "", sequences, "no sequence")
     if target_columns is None:
         return sequences, None
-    y = frame[targets].to_numpy(dtype=np.float64)
+    y = np.column_stack([pd.to_numeric(frame[c].str.strip(), errors="coerce").to_numpy(
+        dtype=np.float64) for c in targets])
+    for i, column in enumerate(targets):
+        _refuse_rows(path, column, ~np.isfinite(y[:, i]), frame[column].to_numpy(),
+                     "no finite number")
     return sequences, (y[:, 0] if single else y)
+
+
+def _refuse_rows(path, column: str, bad: np.ndarray, cells: np.ndarray, what: str) -> None:
+    """Raise naming the rows of ``column`` where ``bad`` (data rows counted from
+    1 after the header) and the first such cell."""
+    rows = np.flatnonzero(bad)
+    if rows.size:
+        raise ValueError(
+            f"{os.fspath(path)}: column {column!r} has {what} on {rows.size} of {len(bad)} "
+            f"rows (data rows {(rows[:5] + 1).tolist()}{' ...' if rows.size > 5 else ''}, "
+            f"counted from 1 after the header; the first reads {cells[rows[0]]!r}): remove "
+            "or fill those rows in the table")
