@@ -42,6 +42,15 @@ def test_both_strands_and_normalisation():
     np.testing.assert_allclose(onehot, KmerFeaturizer(k=3).fit_transform(["ACGTNACGTA"]))
     with pytest.raises(ValueError, match="k must be"):
         KmerFeaturizer(k=0).fit(sequences)
+    # refused, as one_hot_encode refuses them: a character outside the alphabet
+    # (it was skipped like an N), and a sequence whose spectrum would be all zeros
+    with pytest.raises(ValueError, match="invalid character '-' in sequence 1 at position 2"):
+        featurizer.transform(["ACGT", "AC-GT"])
+    for no_kmer in (["ACGT", "AC"], ["ACGT", "NNNNNN"], ["ACGT", "ANANANAN"]):
+        with pytest.raises(ValueError, match=r"1 of 2 sequences have no 3-mer .*sequence 1\)"):
+            featurizer.transform(no_kmer)
+    with pytest.raises(ValueError, match=r"got \(0,\)"):
+        featurizer.transform([])
 
 
 def test_kmer_pipeline_into_a_classifier():

@@ -85,6 +85,34 @@ def _to_buffer(sequences: list[str]) -> tuple[bytes, np.ndarray]:
         ) from None
 
 
+def ascii_sequences(sequences: list[str], rna: bool = False) -> tuple[bytes, np.ndarray]:
+    """The sequences joined into one ASCII buffer, every character checked.
+
+    Returns
+    -------
+    buffer : bytes
+    lengths : ndarray of shape (n_sequences,), int64
+
+    Raises
+    ------
+    ValueError
+        Naming the sequence, position and character of the first one outside
+        A, C, G, T and the IUPAC codes (any case; U too with ``rna``).
+    """
+    buffer, lengths = _to_buffer(sequences)
+    _, valid = _lookup_table("uniform", rna)
+    # Deleting every accepted byte leaves only the invalid ones (C speed).
+    if buffer.translate(None, bytes(np.flatnonzero(valid).tolist())):
+        offset = int(np.argmax(~valid[np.frombuffer(buffer, dtype=np.uint8)]))
+        i, pos = _locate(offset, lengths)
+        raise ValueError(
+            f"invalid character {chr(buffer[offset])!r} in sequence {i} at "
+            f"position {pos}; allowed: A, C, G, T, IUPAC codes"
+            + (", U" if rna else " (pass rna=True to accept U)")
+        )
+    return buffer, lengths
+
+
 def _resize_codes(
     buffer: bytes, lengths: np.ndarray, length: int | None, resize: str
 ) -> tuple[np.ndarray, int]:
@@ -226,20 +254,11 @@ def one_hot_encode(
     sequences = found
     if not sequences:
         raise ValueError("cannot encode an empty list of sequences")
-    table, valid = _lookup_table(unknown, rna)
-    buffer, lengths = _to_buffer(sequences)
+    table, _ = _lookup_table(unknown, rna)
+    buffer, lengths = ascii_sequences(sequences, rna)  # cropped characters checked too
     codes, length = _resize_codes(buffer, lengths, length, resize)
     if length == 0:
         raise ValueError("cannot encode sequences of length 0")
-    # Deleting every accepted byte leaves only the invalid ones (C speed).
-    if buffer.translate(None, bytes(np.flatnonzero(valid).tolist())):
-        offset = int(np.argmax(~valid[np.frombuffer(buffer, dtype=np.uint8)]))
-        i, pos = _locate(offset, lengths)
-        raise ValueError(
-            f"invalid character {chr(buffer[offset])!r} in sequence {i} at "
-            f"position {pos}; allowed: A, C, G, T, IUPAC codes"
-            + (", U" if rna else " (pass rna=True to accept U)")
-        )
     # np.take along axis 0 is several times faster than fancy indexing here.
     return np.take(table, codes, axis=0)
 

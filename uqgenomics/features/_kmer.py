@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..encoding._onehot import as_sequences
+from ..encoding._onehot import as_sequences, ascii_sequences
 from ..encoding._transformer import SequenceTransformerMixin
 
 
@@ -26,8 +26,12 @@ class KmerFeaturizer(SequenceTransformerMixin, BaseEstimator):
         Divide each row by its number of counted k-mers (frequencies summing
         to 1); otherwise raw counts.
 
-    Windows that contain a non-ACGT base are skipped. Input: strings of any
-    lengths, or one-hot arrays ``(n, L, 4)``.
+    Windows that contain a non-ACGT base (an IUPAC code such as ``N``) are
+    skipped. Input: strings of any lengths, or one-hot arrays ``(n, L, 4)``.
+    Characters outside A, C, G, T and the IUPAC codes are refused, as
+    :func:`~uqgenomics.encoding.one_hot_encode` refuses them, and so is a
+    sequence with no k-mer to count (no ``k`` A, C, G, T bases in a row),
+    whose spectrum would be all zeros.
 
     Attributes
     ----------
@@ -61,6 +65,13 @@ class KmerFeaturizer(SequenceTransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         counts = np.stack([self._counts(codes) for codes in _base_codes(X)])
+        empty = np.flatnonzero(counts.sum(axis=1) == 0)
+        if empty.size:
+            raise ValueError(
+                f"{empty.size} of {len(counts)} sequences have no {self.k}-mer to count (e.g. "
+                f"sequence {empty[0]}): no {self.k} A, C, G, T bases in a row (shorter than "
+                f"k={self.k}, or broken up by unknown bases); their spectrum would be all "
+                "zeros. Drop them, or use a smaller k")
         if self.normalize:
             totals = counts.sum(axis=1, keepdims=True)
             counts = counts / np.where(totals > 0, totals, 1)
@@ -79,10 +90,11 @@ def _base_codes(X):
     """Per sequence: base codes A=0, C=1, G=2, T=3, others −1."""
     sequences = as_sequences(X)
     if sequences is not None:
+        buffer, lengths = ascii_sequences(sequences)
         table = np.full(256, -1, dtype=np.int64)
         for code, base in enumerate("ACGT"):
             table[ord(base)] = table[ord(base.lower())] = code
-        return [table[np.frombuffer(s.encode("ascii"), dtype=np.uint8)] for s in sequences]
+        return np.split(table[np.frombuffer(buffer, dtype=np.uint8)], np.cumsum(lengths)[:-1])
     onehot = np.asarray(X, dtype=np.float32)
     if onehot.ndim != 3 or onehot.shape[2] != 4:
         raise ValueError(f"expected sequences or one-hot arrays (n, L, 4), got {onehot.shape}")
