@@ -160,6 +160,15 @@ def test_errors_are_one_line_with_a_non_zero_status(workspace, tmp_path):
     run("fit", w / "model.toml", w / "test.fa", tmp_path / "from_fasta.safetensors",
         "--target", "activity", "--labels", w / "truth.tsv", "--quiet")
     assert (tmp_path / "from_fasta.safetensors").is_file()
+    # a table row without a sequence: named, and refused before any output is written
+    # (it failed with "could not convert string to float" after writing a header)
+    holes = tmp_path / "holes.tsv"
+    holes.write_text((w / "train.tsv").read_text().splitlines()[0] + "\n"
+                     + "\n".join((w / "train.tsv").read_text().splitlines()[1:4]) + "\ns9\t\t1.0\n")
+    status, _, stderr = run("predict", w / "model.safetensors", "--table", holes,
+                            "--out", tmp_path / "holes_out.tsv", check=False)
+    assert status == 1 and "column 'seq' has no sequence on 1 of 4 rows (data rows [4]" in stderr
+    assert not (tmp_path / "holes_out.tsv").exists()
 
 
 def test_every_command_has_help_with_an_example():

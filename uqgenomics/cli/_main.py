@@ -132,8 +132,13 @@ def _table_records(path, sequence_column, name_column) -> list[tuple[str, str]]:
     missing = [c for c in (sequence_column, name_column) if c and c not in frame.columns]
     if missing:
         raise ValueError(f"{path} has no column {missing}; it has {list(frame.columns)}")
+    from ..encoding._io import refuse_rows
+
+    sequences = frame[sequence_column]
+    refuse_rows(path, sequence_column, (sequences.isna() | (sequences.astype(str) == ""))
+                .to_numpy(), sequences.to_numpy(), "no sequence")
     names = frame[name_column].astype(str) if name_column else map(str, range(len(frame)))
-    return list(zip(names, frame[sequence_column].astype(str)))
+    return list(zip(names, sequences.astype(str)))
 
 
 def _load(model, strand_average=None):

@@ -111,18 +111,18 @@ def read_table(
             f"{os.fspath(path)} has no column(s) {missing}; it has {list(frame.columns)}"
         )
     sequences = np.asarray(frame[sequence_column].tolist(), dtype=object)
-    _refuse_rows(path, sequence_column, sequences == "", sequences, "no sequence")
+    refuse_rows(path, sequence_column, sequences == "", sequences, "no sequence")
     if target_columns is None:
         return sequences, None
     y = np.column_stack([pd.to_numeric(frame[c].str.strip(), errors="coerce").to_numpy(
         dtype=np.float64) for c in targets])
     for i, column in enumerate(targets):
-        _refuse_rows(path, column, ~np.isfinite(y[:, i]), frame[column].to_numpy(),
+        refuse_rows(path, column, ~np.isfinite(y[:, i]), frame[column].to_numpy(),
                      "no finite number")
     return sequences, (y[:, 0] if single else y)
 
 
-def _refuse_rows(path, column: str, bad: np.ndarray, cells: np.ndarray, what: str) -> None:
+def refuse_rows(path, column: str, bad: np.ndarray, cells: np.ndarray, what: str) -> None:
     """Raise naming the rows of ``column`` where ``bad`` (data rows counted from
     1 after the header) and the first such cell."""
     rows = np.flatnonzero(bad)

@@ -18,6 +18,9 @@ import numpy as np
 
 from ._sources import _h5_spec
 
+#: How to start an output afresh, in the API and on the command line.
+START_AFRESH = "pass resume=False (--overwrite on the command line)"
+
 #: Parameters that change how a model runs, never what it predicts.
 _NOT_PREDICTIVE = ("verbose", "n_jobs")
 
@@ -152,13 +155,13 @@ def run_fingerprint(estimator, source, window, stride, columns, options=None) ->
 def check_same_run(out, stored: dict | None, current: dict) -> None:
     """Raise ``ValueError`` unless ``stored`` (the output's fingerprint) is
     ``current``'s run; the message says what differs and how to overwrite."""
-    overwrite = ("pass resume=False to overwrite it, or write to another path")
+    overwrite = f"{START_AFRESH} to overwrite it, or write to another path"
     if stored is None:
         raise ValueError(f"{os.fspath(out)} exists but has no uqgenomics run record, so it "
                          f"cannot be resumed safely; {overwrite}")
     if current["source"] is None:
         raise ValueError(f"{os.fspath(out)} exists, and the source is a one-pass iterator "
-                         "whose contents cannot be checked against it; pass resume=False to "
+                         f"whose contents cannot be checked against it; {START_AFRESH} to "
                          "start afresh, or stream from a file, array or list")
     differ = [key for key in ("source", "window", "stride", "model", "columns", "options")
               if stored.get(key) != current.get(key)]

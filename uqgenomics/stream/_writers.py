@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._fingerprint import check_same_run
+from ._fingerprint import START_AFRESH, check_same_run
 
 FORMATS = ("tsv", "parquet", "h5")
 #: The key columns of a prediction table: each name with its type.
@@ -120,7 +120,7 @@ class TSVWriter:
             found = handle.readline()
             if found != header:
                 raise ValueError(f"{self.path} has columns {found.strip().split()}, not "
-                                 f"{header.strip().split()}: pass resume=False to overwrite it")
+                                 f"{header.strip().split()}: {START_AFRESH} to overwrite it")
             rows = 0
             for rows, line in enumerate(handle, start=1):
                 fields = line.rstrip("\n").split("\t")
@@ -132,7 +132,7 @@ class TSVWriter:
                 except ValueError:
                     raise ValueError(
                         f"{self.path}: row {rows} is corrupt or truncated ({line[:60]!r}); "
-                        "the file was changed outside this run: pass resume=False to "
+                        f"the file was changed outside this run: {START_AFRESH} to "
                         "rewrite it") from None
         return rows
 
@@ -191,15 +191,15 @@ class ParquetWriter:
         for number, part in enumerate(parts):
             if int(self.PART.fullmatch(part.name).group(1)) != number:
                 raise ValueError(f"{self.path}: part-{number:06d}.parquet is missing (found "
-                                 f"{part.name}); pass resume=False to rewrite the output")
+                                 f"{part.name}); {START_AFRESH} to rewrite the output")
         self.n_rows = 0
         for part in parts:
             try:
                 metadata = pq.read_metadata(part)
                 found = pq.read_schema(part).names
             except Exception as error:  # pyarrow raises several kinds on a bad file
-                raise ValueError(f"{part} is not a readable Parquet file ({error}); pass "
-                                 "resume=False to rewrite the output") from None
+                raise ValueError(f"{part} is not a readable Parquet file ({error}); "
+                                 f"{START_AFRESH} to rewrite the output") from None
             if found != [*keys, *columns]:
                 raise ValueError(f"{part} has columns {found}, not {[*keys, *columns]}")
             self.n_rows += metadata.num_rows
@@ -268,7 +268,7 @@ class H5Writer:
         for key in [*self.keys, *self.columns]:
             if key not in self.file or len(self.file[key]) < self.n_rows:
                 raise ValueError(f"{path}: dataset {key!r} is missing or shorter than the "
-                                 f"{self.n_rows} committed rows; pass resume=False to rewrite it")
+                                 f"{self.n_rows} committed rows; {START_AFRESH} to rewrite it")
             self.file[key].resize((self.n_rows,))
 
     def write(self, keys: dict, values: np.ndarray) -> None:
