@@ -92,6 +92,11 @@ def test_every_task_of_a_multi_task_model_is_conformalized():
         MultiTaskSplitConformalRegressor(model).conformalize(X[500:750], y[500:750])
     with pytest.raises(RuntimeError, match="conformalize"):
         MultiTaskSplitConformalRegressor(model).predict_interval(X[:5])
+    # a level outside (0, 1): refused at conformalize (MAPIE only at predict_interval)
+    for level in (1.5, [0.9, 0.0]):
+        with pytest.raises(ValueError, match="confidence_level must be"):
+            MultiTaskSplitConformalRegressor(model, confidence_level=level).conformalize(
+                X[500:750], Y[500:750])
 
 
 class _CountingMultiTask(RegressorMixin, BaseEstimator):

@@ -55,6 +55,10 @@ class MultiTaskSplitConformalRegressor:
         -------
         self
         """
+        levels = np.atleast_1d(np.asarray(self.confidence_level, dtype=np.float64))
+        if levels.ndim != 1 or not np.all((levels > 0) & (levels < 1)):
+            raise ValueError(f"confidence_level must be a number or list of numbers in (0, 1), "
+                             f"got {self.confidence_level!r}")
         check_is_fitted(self.estimator)
         check_not_profile(self.estimator, "MultiTaskSplitConformalRegressor (per position: "
                           "ProfileConformalRegressor)")
