@@ -66,6 +66,13 @@ def test_sparsification_and_aurc_rank_the_uncertainty():
     assert sparsification_error(errors, -errors) > sparsification_error(errors, random)
     assert aurc(errors, errors) < aurc(errors, random) < aurc(errors, -errors)
     assert aurc(errors, random) == pytest.approx(errors.mean(), rel=0.1)
+    # more steps than samples left an empty rest (NaN); a third array (y, mean, std
+    # in the place of errors, uncertainty) failed with numpy's 'truth value' error
+    sparsification_curve(errors[:10], errors[:10], n_steps=10)
+    with pytest.raises(ValueError, match=r"from 1 to the number of samples \(10\), got 11"):
+        sparsification_curve(errors[:10], errors[:10], n_steps=11)
+    with pytest.raises(ValueError, match="the third argument is n_steps"):
+        sparsification_error(errors, errors, random)
 
 
 def test_quantile_calibration_error():

@@ -9,6 +9,8 @@ score, 1-D arrays of one task.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from scipy.stats import norm
 
@@ -119,6 +121,7 @@ def sparsification_curve(errors, uncertainty, n_steps: int = 20):
         Per-sample errors, e.g. ``|y − mean|`` (units of ``y``).
     uncertainty : array-like of shape (n_samples,)
     n_steps : int, default=20
+        Removed fractions ``0, 1/n_steps, …``; at most ``n_samples``.
 
     Returns
     -------
@@ -129,6 +132,13 @@ def sparsification_curve(errors, uncertainty, n_steps: int = 20):
         errors themselves (the best any uncertainty could do).
     """
     e, u = as_float_arrays(errors, uncertainty, names=("errors", "uncertainty"))
+    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, numbers.Integral) \
+            or not 1 <= n_steps <= len(e):
+        given = (f"an array of shape {np.shape(n_steps)} (the third argument is n_steps: "
+                 "pass the errors, e.g. |y - mean|, and the uncertainty)"
+                 if np.ndim(n_steps) else repr(n_steps))
+        raise ValueError(f"n_steps must be an int from 1 to the number of samples ({len(e)}), "
+                         f"got {given}")
     fractions = np.arange(n_steps) / n_steps
     by_model, by_error = np.argsort(-u, kind="stable"), np.argsort(-e, kind="stable")
 
