@@ -7,6 +7,7 @@ A, C, G, T. Networks transpose to channels-first internally.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,16 +27,23 @@ _COMPLEMENT = str.maketrans(
 
 
 def _lookup_table(unknown: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Build the byte → probability-vector table.
+    """The byte → probability-vector table, built once per setting.
 
     Returns
     -------
-    table : ndarray of shape (256, 4), float32
-    valid : ndarray of shape (256,), bool
+    table : ndarray of shape (256, 4), float32, read-only
+    valid : ndarray of shape (256,), bool, read-only
         Which byte values are accepted characters.
     """
     if unknown not in ("uniform", "zeros"):
         raise ValueError(f"unknown must be 'uniform' or 'zeros', got {unknown!r}")
+    return _built_table(unknown, bool(rna))
+
+
+@functools.lru_cache(maxsize=None)
+def _built_table(unknown: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_lookup_table` for a checked setting (cached: every encoding and
+    alphabet check of a call looks it up)."""
     table = np.zeros((256, 4), dtype=np.float32)
     valid = np.zeros(256, dtype=bool)
     codes = dict(IUPAC_CODES)
@@ -49,6 +57,7 @@ def _lookup_table(unknown: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
         for char in (letter, letter.lower()):
             table[ord(char)] = row
             valid[ord(char)] = True
+    table.flags.writeable = valid.flags.writeable = False  # shared by every call
     return table, valid
 
 

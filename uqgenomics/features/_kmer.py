@@ -65,17 +65,15 @@ class KmerFeaturizer(SequenceTransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         counts = np.stack([self._counts(codes) for codes in _base_codes(X)])
-        empty = np.flatnonzero(counts.sum(axis=1) == 0)
+        totals = counts.sum(axis=1, keepdims=True)
+        empty = np.flatnonzero(totals[:, 0] == 0)
         if empty.size:
             raise ValueError(
                 f"{empty.size} of {len(counts)} sequences have no {self.k}-mer to count (e.g. "
                 f"sequence {empty[0]}): no {self.k} A, C, G, T bases in a row (shorter than "
                 f"k={self.k}, or broken up by unknown bases); their spectrum would be all "
                 "zeros. Drop them, or use a smaller k")
-        if self.normalize:
-            totals = counts.sum(axis=1, keepdims=True)
-            counts = counts / np.where(totals > 0, totals, 1)
-        return counts
+        return counts / totals if self.normalize else counts
 
     def _counts(self, codes: np.ndarray) -> np.ndarray:
         counts = _kmer_counts(codes, self.k)

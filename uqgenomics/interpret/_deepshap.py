@@ -42,10 +42,11 @@ def _left_as_found(model: torch.nn.Module):
 
     DeepExplainer stores each layer's input and output as Parameters ``x``
     and ``y`` and removes them only from layers inside torch containers
-    (shap/shap#4839, open in shap 0.51); our networks' layers kept them (a fitted model's ``state_dict`` grew,
-    and ``load`` of its saved file failed). When it raises, it also leaves
-    its hooks on, which would rewrite later gradients (saliency) by DeepLIFT
-    rules. Parameters and forward / backward hooks added are taken off here.
+    (shap/shap#4839, open in shap 0.51); our networks' layers kept them (a
+    fitted model's ``state_dict`` grew, and ``load`` of its saved file
+    failed). When it raises, it also leaves its hooks on, which would
+    rewrite later gradients (saliency) by DeepLIFT rules. Parameters and
+    forward / backward hooks added are taken off here.
     """
     def kept(module):
         return (set(module._parameters), set(module._forward_hooks),
