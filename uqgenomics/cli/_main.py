@@ -128,7 +128,7 @@ def fit(config, data, model, sequence_column, target_columns, labels, group_stra
 
 def _table_records(path, sequence_column, name_column) -> list[tuple[str, str]]:
     """``(name, sequence)`` rows of a table, named by a column or by row number."""
-    frame = _read_any(path)
+    frame = _read_any(path, as_written=True)  # as read_table: a sequence 'NA' stays one
     missing = [c for c in (sequence_column, name_column) if c and c not in frame.columns]
     if missing:
         raise ValueError(f"{path} has no column {missing}; it has {list(frame.columns)}")
@@ -390,7 +390,9 @@ def _verdict(covered: float, level: float) -> str:
     return f"The {level:.0%} intervals cover {covered:.1%}: calibrated at this level."
 
 
-def _read_any(path):
+def _read_any(path, as_written: bool = False):
+    """A table from TSV / CSV, Parquet or HDF5; ``as_written``: text cells as
+    strings, pandas' missing-value words (``NA``, ``nan``) kept as written."""
     import pandas as pd
 
     name = os.fspath(path).lower()
@@ -403,7 +405,8 @@ def _read_any(path):
             return pd.DataFrame({k: (handle[k].asstr()[:] if handle[k].dtype.kind == "O"
                                      else handle[k][:]) for k in handle})
     sep = "," if name.removesuffix(".gz").endswith(".csv") else "\t"
-    return pd.read_csv(path, sep=sep)
+    return pd.read_csv(path, sep=sep, **(dict(dtype=str, keep_default_na=False)
+                                         if as_written else {}))
 
 
 def _plots(folder: Path, y, result) -> None:
