@@ -118,4 +118,3 @@ def test_figures_with_intervals_get_their_own_section_with_paired_marks(tmp_path
     assert "| net 50% x10 | 0.300 ± 0.020 | 0.310 ± 0.010 |" in section
     assert "| net 50% x10 | 3 | +0.010 ± 0.005 **apart** | +0.020 ± 0.050 |" in section
     assert "### figure" not in page.split("## Other figures")[1]  # not twice
-

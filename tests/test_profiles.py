@@ -15,8 +15,11 @@ from uqgenomics import (
 from uqgenomics.augment import (
     JointAugment,
     ProfileReverseComplement,
+    RandomAugment,
+    RandomMutation,
     RandomReverseComplement,
     RandomShiftCrop,
+    evoaug_ops,
 )
 from uqgenomics.calibration import ProfileSummary, RecalibratedRegressor
 from uqgenomics.conformal import MultiTaskSplitConformalRegressor, ProfileConformalRegressor
@@ -182,8 +185,6 @@ def test_random_shift_training_builds_the_model_for_the_window(profiles):
     with pytest.raises(ValueError, match="use uqgenomics.augment.ProfileReverseComplement"):
         EnsembleRegressor(n_estimators=1, iterator_train__augment=RandomReverseComplement(),
                           **TINY_PROFILE).fit(X, y)
-    from uqgenomics.augment import RandomAugment, RandomMutation, evoaug_ops
-
     with pytest.raises(ValueError, match="RandomAugment moves bases along the sequence"):
         EnsembleRegressor(n_estimators=1, iterator_train__augment=RandomAugment(evoaug_ops()),
                           **TINY_PROFILE).fit(X, y)
@@ -241,8 +242,6 @@ def test_strand_pairs_swap_per_sequence_tasks_on_both_prediction_paths(profiles)
         module = model.draws_module()(torch.as_tensor(encoded))
     assert_float32_close(module.means.numpy(), averaged.means, scale=scale)
     # a reverse complement that keeps the targets would train each strand on the other's
-    from uqgenomics.augment import RandomAugment, RandomReverseComplement, evoaug_ops
-
     for augment in (RandomReverseComplement(), RandomAugment(evoaug_ops())):
         with pytest.raises(ValueError, match="keeps their targets, so the plus and minus"):
             HeteroscedasticRegressor(strand_pairs=[(0, 1)], iterator_train__augment=augment,
